@@ -1,0 +1,48 @@
+# Two commands set everything up on a fresh machine (see README.md):
+#   make run    install, migrate, load the Shenzhen divisions and the demo data, serve on :8000
+#   make test   install what the tests need and run the whole suite on SQLite and PostgreSQL
+PYTHON ?= python3
+VENV ?= .venv
+PY := $(VENV)/bin/python
+HOST ?= 127.0.0.1:8000
+
+.PHONY: run install demo test test-deps test-sqlite test-postgres lint messages
+
+$(PY):
+	$(PYTHON) -m venv $(VENV)
+	$(PY) -m pip install --quiet --upgrade pip
+
+install: $(PY)
+	$(PY) -m pip install --quiet -e .
+
+demo: install
+	$(PY) manage.py migrate --noinput
+	$(PY) manage.py load_divisions
+	$(PY) manage.py seed_demo
+
+run: demo
+	$(PY) manage.py runserver $(HOST)
+
+test-deps: $(PY)
+	bash .ci/system-deps
+	$(PY) -m pip install --quiet -e ".[test]"
+
+test: test-deps
+	$(MAKE) --no-print-directory lint
+	$(MAKE) --no-print-directory test-sqlite
+	$(MAKE) --no-print-directory test-postgres
+
+lint:
+	$(VENV)/bin/ruff check .
+
+test-sqlite:
+	@echo "== test suite on SQLite =="
+	env -u DATABASE_URL bash .ci/pytest $(PYTEST_ARGS)
+
+test-postgres:
+	@echo "== test suite on PostgreSQL =="
+	DATABASE_URL="$$(bash .ci/start-postgres)" bash .ci/pytest $(PYTEST_ARGS)
+
+messages: $(PY)
+	$(PY) manage.py makemessages -l zh_Hans --ignore=.venv --ignore=tests --ignore=bench
+	$(PY) manage.py compilemessages --ignore=.venv

@@ -1,0 +1,73 @@
+import pytest
+from django.test import Client
+from rest_framework.test import APIClient
+
+from registry.models import Division, User
+from registry.services.divisions import divisions_load
+
+PINGSHAN_DISTRICT = "440310"
+PINGSHAN_STREET = "440310001"
+MALUAN_STREET = "440310002"
+PINGSHAN_COMMUNITY = "440310001003"
+MALUAN_COMMUNITY = "440310002003"
+
+
+@pytest.fixture(scope="session")
+def django_db_setup(django_db_setup, django_db_blocker):
+    """Load the real Shenzhen divisions once per test database."""
+    with django_db_blocker.unblock():
+        divisions_load()
+
+
+@pytest.fixture(autouse=True)
+def fast_password_hashing(settings):
+    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+
+
+@pytest.fixture
+def divisions(db):
+    """The Shenzhen division tree (reloaded if a transactional test flushed it)."""
+    if not Division.objects.exists():
+        divisions_load()
+    return Division.objects.all()
+
+
+@pytest.fixture
+def make_user(divisions):
+    counter = iter(range(1, 10_000))
+
+    def make(role="", code=None, **extra):
+        user = User.objects.create_user(
+            username=extra.pop("username", f"user{next(counter)}-{role or 'none'}"),
+            password="pw",
+            role=role,
+            division=Division.objects.get(code=code) if code else None,
+            **extra,
+        )
+        user.full_clean()
+        return user
+
+    return make
+
+
+@pytest.fixture
+def client_for():
+    """A logged-in web client for a user."""
+
+    def make(user):
+        client = Client()
+        client.force_login(user)
+        return client
+
+    return make
+
+
+@pytest.fixture
+def api_for():
+    def make(user=None):
+        client = APIClient()
+        if user is not None:
+            client.force_authenticate(user)
+        return client
+
+    return make
