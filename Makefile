@@ -34,6 +34,7 @@ test: test-deps
 
 lint:
 	$(VENV)/bin/ruff check .
+	$(VENV)/bin/ruff format --check .
 
 test-sqlite:
 	@echo "== test suite on SQLite =="

@@ -74,18 +74,24 @@ def main():
     first = divisions_load(paths=[args.file])
     first_seconds = time.perf_counter() - started
     first_peak = peak_rss_mb()
-    print(f"first load:  {first.rows:,} rows, {first.created:,} created in {first_seconds:.1f} s "
-          f"({first.rows / first_seconds:,.0f} rows/s); peak RSS {first_peak:.0f} MiB "
-          f"(+{first_peak - baseline:.0f} MiB over the baseline)")
+    print(
+        f"first load:  {first.rows:,} rows, {first.created:,} created in {first_seconds:.1f} s "
+        f"({first.rows / first_seconds:,.0f} rows/s); peak RSS {first_peak:.0f} MiB "
+        f"(+{first_peak - baseline:.0f} MiB over the baseline)"
+    )
 
     started = time.perf_counter()
     second = divisions_load(paths=[args.file])
     second_seconds = time.perf_counter() - started
-    print(f"second load: {second.created} created, {second.updated} updated, "
-          f"{second.unchanged:,} unchanged in {second_seconds:.1f} s; "
-          f"peak RSS {peak_rss_mb():.0f} MiB")
-    print(f"divisions in the database: {Division.objects.count():,}; "
-          f"history rows: {Division.history.count():,}")
+    print(
+        f"second load: {second.created} created, {second.updated} updated, "
+        f"{second.unchanged:,} unchanged in {second_seconds:.1f} s; "
+        f"peak RSS {peak_rss_mb():.0f} MiB"
+    )
+    print(
+        f"divisions in the database: {Division.objects.count():,}; "
+        f"history rows: {Division.history.count():,}"
+    )
 
 
 if __name__ == "__main__":

@@ -12,8 +12,14 @@ def progress_bar(*, total: int | None, description: str, stream=None, enabled: b
     if not enabled:
         yield lambda n: None
         return
-    bar = tqdm(total=total, desc=description, unit=" rows", file=stream or sys.stderr,
-               dynamic_ncols=True, mininterval=0.5)
+    bar = tqdm(
+        total=total,
+        desc=description,
+        unit=" rows",
+        file=stream or sys.stderr,
+        dynamic_ncols=True,
+        mininterval=0.5,
+    )
     try:
         yield bar.update
     finally:

@@ -30,8 +30,6 @@ class DivisionDetailView(ScopedQuerysetMixin, DetailView):
     def get_context_data(self, **kwargs):
         context = super().get_context_data(**kwargs)
         context["children"] = (
-            Division.objects.restrict(self.request.user)
-            .filter(parent=self.object)
-            .order_by("code")
+            Division.objects.restrict(self.request.user).filter(parent=self.object).order_by("code")
         )
         return context

@@ -101,18 +101,28 @@ def _read_rows(
         reader = csv.DictReader(handle)
         header = [column.strip() for column in (reader.fieldnames or [])]
     except (OSError, UnicodeDecodeError, gzip.BadGzipFile, csv.Error) as exc:
-        problems.append((base, _("%(file)s: cannot be read as a UTF-8 CSV file (%(error)s)")
-                         % {"file": label, "error": exc}))
+        problems.append(
+            (
+                base,
+                _("%(file)s: cannot be read as a UTF-8 CSV file (%(error)s)")
+                % {"file": label, "error": exc},
+            )
+        )
         return
     with handle:
         missing = [column for column in REQUIRED_COLUMNS if column not in header]
         if missing:
-            problems.append((
-                base + 1,
-                _("%(file)s line 1: missing column(s) %(columns)s; expected %(expected)s")
-                % {"file": label, "columns": ", ".join(missing),
-                   "expected": ",".join(REQUIRED_COLUMNS)},
-            ))
+            problems.append(
+                (
+                    base + 1,
+                    _("%(file)s line 1: missing column(s) %(columns)s; expected %(expected)s")
+                    % {
+                        "file": label,
+                        "columns": ", ".join(missing),
+                        "expected": ",".join(REQUIRED_COLUMNS),
+                    },
+                )
+            )
             return
         reader.fieldnames = header
         levels = DivisionLevel.values
@@ -135,8 +145,12 @@ def _read_rows(
                         _("malformed code '%(code)s': a %(level)s code is %(n)d digits")
                         % {"code": code, "level": level, "n": DivisionLevel.code_length(level)}
                     )
-                elif parent_code and parent_code.isdigit() and not functional \
-                        and not code.startswith(parent_code):
+                elif (
+                    parent_code
+                    and parent_code.isdigit()
+                    and not functional
+                    and not code.startswith(parent_code)
+                ):
                     row_problems.append(
                         _("code '%(code)s' does not start with its parent's code '%(parent)s'")
                         % {"code": code, "parent": parent_code}
@@ -161,17 +175,25 @@ def _read_rows(
                     )
                     continue
                 if residential is None and level == DivisionLevel.COMMUNITY:
-                    residential = not (
-                        code.endswith(VIRTUAL_COMMUNITY_SUFFIXES) or "虚拟" in name
-                    )
-                yield _Row(base + reader.line_num, where, level, code, name, parent_code, residential,
-                           statistical=code.isdigit())
+                    residential = not (code.endswith(VIRTUAL_COMMUNITY_SUFFIXES) or "虚拟" in name)
+                yield _Row(
+                    base + reader.line_num,
+                    where,
+                    level,
+                    code,
+                    name,
+                    parent_code,
+                    residential,
+                    statistical=code.isdigit(),
+                )
         except (UnicodeDecodeError, csv.Error) as exc:
-            problems.append((
-                base + reader.line_num,
-                _("%(file)s line %(line)d: cannot be read (%(error)s)")
-                % {"file": label, "line": reader.line_num, "error": exc},
-            ))
+            problems.append(
+                (
+                    base + reader.line_num,
+                    _("%(file)s line %(line)d: cannot be read (%(error)s)")
+                    % {"file": label, "line": reader.line_num, "error": exc},
+                )
+            )
 
 
 def _batched(items: Iterable, size: int) -> Iterator[list]:
@@ -213,10 +235,16 @@ class _Stage:
             " residential, statistical, overlay) VALUES (%s, %s, %s, %s, %s, %s, %s, %s, %s, %s)",
             [
                 (
-                    r.seq, r.line, DivisionLevel.rank(r.level), r.level, r.code,
-                    r.name, r.parent_code,
+                    r.seq,
+                    r.line,
+                    DivisionLevel.rank(r.level),
+                    r.level,
+                    r.code,
+                    r.name,
+                    r.parent_code,
                     None if r.residential is None else int(r.residential),
-                    int(r.statistical), int(overlay),
+                    int(r.statistical),
+                    int(overlay),
                 )
                 for r in rows
             ],
@@ -228,7 +256,9 @@ class _Stage:
 
     def count_codes(self, codes: list[str]) -> int:
         placeholders = ",".join(["%s"] * len(codes))
-        return self.fetch(f"SELECT COUNT(*) FROM {STAGE} WHERE code IN ({placeholders})", codes)[0][0]
+        return self.fetch(f"SELECT COUNT(*) FROM {STAGE} WHERE code IN ({placeholders})", codes)[0][
+            0
+        ]
 
     def apply_overlay(self, rows: list[_Row]):
         """Overlay rows replace the file's row with the same code, or are added."""
@@ -245,8 +275,13 @@ class _Stage:
             f" JOIN {STAGE} f ON f.seq = d.first_seq"
         )
         for seq, line, code, first in duplicates:
-            found.append((seq, _("%(line)s: duplicate code '%(code)s' (first on %(first)s)")
-                          % {"line": line, "code": code, "first": first}))
+            found.append(
+                (
+                    seq,
+                    _("%(line)s: duplicate code '%(code)s' (first on %(first)s)")
+                    % {"line": line, "code": code, "first": first},
+                )
+            )
         # The top level present in the file may hang off a parent that isn't loaded (the
         # Shenzhen file starts at the city, whose province is not in it).
         top_rank = self.fetch(f"SELECT MIN(level_rank) FROM {STAGE}")[0][0]
@@ -259,22 +294,36 @@ class _Stage:
             [top_rank],
         )
         for seq, line, parent in orphans:
-            found.append((seq, _("%(line)s: parent '%(parent)s' is neither in the file nor "
-                                 "already loaded") % {"line": line, "parent": parent}))
+            found.append(
+                (
+                    seq,
+                    _("%(line)s: parent '%(parent)s' is neither in the file nor already loaded")
+                    % {"line": line, "parent": parent},
+                )
+            )
         ranks = {DivisionLevel.rank(level): level for level in DivisionLevel.values}
         misplaced = self._misplaced(table)
         for seq, line, rank, parent, parent_level in misplaced:
-            found.append((seq, _("%(line)s: a %(level)s cannot sit under '%(parent)s', "
-                                 "which is a %(parent_level)s")
-                          % {"line": line, "level": ranks[rank], "parent": parent,
-                             "parent_level": parent_level}))
+            found.append(
+                (
+                    seq,
+                    _(
+                        "%(line)s: a %(level)s cannot sit under '%(parent)s', "
+                        "which is a %(parent_level)s"
+                    )
+                    % {
+                        "line": line,
+                        "level": ranks[rank],
+                        "parent": parent,
+                        "parent_level": parent_level,
+                    },
+                )
+            )
         return found
 
     def _misplaced(self, table: str) -> list[tuple]:
         rows = []
-        for rank, level in enumerate(DivisionLevel.values):
-            if rank == 0:
-                continue
+        for rank in range(1, len(DivisionLevel.values)):
             expected_parent = DivisionLevel.values[rank - 1]
             rows += self.fetch(
                 f"SELECT s.seq, s.line, s.level_rank, p.code, p.level FROM {STAGE} s"
@@ -325,9 +374,7 @@ def _merge_batch(rows: list[tuple], result: LoadResult, *, reason: str, user) ->
     codes = [r[1] for r in rows]
     existing = Division.objects.in_bulk(codes)
     parent_codes = {r[4] for r in rows if r[4]}
-    parent_paths = dict(
-        Division.objects.filter(code__in=parent_codes).values_list("code", "path")
-    )
+    parent_paths = dict(Division.objects.filter(code__in=parent_codes).values_list("code", "path"))
     to_create, to_update, moved = [], [], []
     update_fields = set()
     for _rank, code, level, name, parent_code, residential, statistical in rows:
@@ -339,14 +386,23 @@ def _merge_batch(rows: list[tuple], result: LoadResult, *, reason: str, user) ->
         if current is None:
             to_create.append(
                 Division(
-                    code=code, name=name, level=level, parent_id=parent_id, path=path,
+                    code=code,
+                    name=name,
+                    level=level,
+                    parent_id=parent_id,
+                    path=path,
                     is_residential=True if residential is None else bool(residential),
                     is_statistical=bool(statistical),
                 )
             )
             continue
-        wanted = {"name": name, "level": level, "parent_id": parent_id, "path": path,
-                  "is_statistical": bool(statistical)}
+        wanted = {
+            "name": name,
+            "level": level,
+            "parent_id": parent_id,
+            "path": path,
+            "is_statistical": bool(statistical),
+        }
         if residential is not None:
             wanted["is_residential"] = bool(residential)
         changed = {k: v for k, v in wanted.items() if getattr(current, k) != v}
@@ -361,14 +417,21 @@ def _merge_batch(rows: list[tuple], result: LoadResult, *, reason: str, user) ->
         to_update.append(current)
     if to_create:
         bulk_create_with_history(
-            to_create, Division, batch_size=BATCH_SIZE, default_user=user,
+            to_create,
+            Division,
+            batch_size=BATCH_SIZE,
+            default_user=user,
             default_change_reason=reason,
         )
         result.created += len(to_create)
     if to_update:
         bulk_update_with_history(
-            to_update, Division, sorted(update_fields), batch_size=BATCH_SIZE,
-            default_user=user, default_change_reason=reason,
+            to_update,
+            Division,
+            sorted(update_fields),
+            batch_size=BATCH_SIZE,
+            default_user=user,
+            default_change_reason=reason,
         )
         result.updated += len(to_update)
         result.changed_codes += [d.code for d in to_update]
@@ -381,9 +444,13 @@ def _move_descendants(moved: list[tuple[str, str]], result: LoadResult, *, reaso
         stale = Division.objects.filter(path__startswith=old_path).exclude(path=old_path)
         for batch in _batched(stale.iterator(chunk_size=BATCH_SIZE), BATCH_SIZE):
             for division in batch:
-                division.path = new_path + division.path[len(old_path):]
+                division.path = new_path + division.path[len(old_path) :]
             bulk_update_with_history(
-                batch, Division, ["path"], batch_size=BATCH_SIZE, default_user=user,
+                batch,
+                Division,
+                ["path"],
+                batch_size=BATCH_SIZE,
+                default_user=user,
                 default_change_reason=reason,
             )
             result.updated += len(batch)
@@ -421,8 +488,7 @@ def divisions_load(
                         progress(len(batch))
             if overlay is not None:
                 overlay_rows = list(
-                    _read_rows(Path(overlay), number=len(paths), functional=True,
-                               problems=problems)
+                    _read_rows(Path(overlay), number=len(paths), functional=True, problems=problems)
                 )
                 # The overlay is about units in the file; a file without them (another
                 # province) is loaded as it is.
@@ -431,8 +497,13 @@ def divisions_load(
                     stage.apply_overlay(overlay_rows)
                     result.overlay_applied = True
             if result.rows == 0 and not problems:
-                problems.append((0, _("%(files)s: no divisions in the file")
-                                 % {"files": ", ".join(p.name for p in paths)}))
+                problems.append(
+                    (
+                        0,
+                        _("%(files)s: no divisions in the file")
+                        % {"files": ", ".join(p.name for p in paths)},
+                    )
+                )
             if result.rows:
                 problems += stage.problems()
             if problems:

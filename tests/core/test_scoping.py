@@ -36,19 +36,27 @@ def test_street_officer_sees_only_their_street_and_its_communities(make_user):
 def test_district_officer_sees_their_district_only(make_user):
     officer = make_user(Role.DISTRICT_OFFICER, PINGSHAN_DISTRICT)
     codes = visible(officer)
-    assert codes == set(Division.objects.get(code=PINGSHAN_DISTRICT).subtree()
-                        .values_list("code", flat=True))
+    assert codes == set(
+        Division.objects.get(code=PINGSHAN_DISTRICT).subtree().values_list("code", flat=True)
+    )
     streets = Division.objects.restrict(officer).filter(level="street")
     assert set(streets.values_list("code", flat=True)) == {
-        "440310001", "440310002", "440310003", "440310004", "440310005", "440310006",
-        "440310401"}
+        "440310001",
+        "440310002",
+        "440310003",
+        "440310004",
+        "440310005",
+        "440310006",
+        "440310401",
+    }
     assert not any(code.startswith("440307") for code in codes)
 
 
 def test_dapeng_officer_sees_dapeng_not_the_rest_of_longgang(make_user):
     officer = make_user(Role.DISTRICT_OFFICER, "4403DP")
-    streets = set(Division.objects.restrict(officer).filter(level="street")
-                  .values_list("code", flat=True))
+    streets = set(
+        Division.objects.restrict(officer).filter(level="street").values_list("code", flat=True)
+    )
     assert streets == {"440307009", "440307010", "440307011"}
     longgang = make_user(Role.DISTRICT_OFFICER, "440307")
     assert not visible(longgang) & streets

@@ -20,12 +20,16 @@ def english():
     with translation.override("en"):
         yield
 
+
 DAPENG_STREETS = {"440307009": "葵涌街道", "440307010": "大鹏街道", "440307011": "南澳街道"}
 
 
 def snapshot():
-    return list(Division.objects.order_by("code").values_list(
-        "code", "name", "level", "parent_id", "path", "is_residential", "is_statistical"))
+    return list(
+        Division.objects.order_by("code").values_list(
+            "code", "name", "level", "parent_id", "path", "is_residential", "is_statistical"
+        )
+    )
 
 
 def write(tmp_path: Path, name: str, text: str) -> Path:
@@ -68,8 +72,13 @@ def test_non_residential_units_are_marked(divisions):
     streets = set(
         Division.objects.filter(level="street", is_residential=False).values_list("name", flat=True)
     )
-    assert streets == {"福田保税区", "前海合作区", "深圳市宝安国际机场", "深圳盐田综合保税区",
-                       "深圳坪山综合保税区"}
+    assert streets == {
+        "福田保税区",
+        "前海合作区",
+        "深圳市宝安国际机场",
+        "深圳盐田综合保税区",
+        "深圳坪山综合保税区",
+    }
     communities = Division.objects.filter(level="community", is_residential=False)
     assert communities.count() == 5
     assert all("虚拟社区" in c.name for c in communities)
@@ -92,7 +101,8 @@ def test_management_command_loads_and_reports(divisions, capsys):
 
 def test_a_renamed_unit_is_updated_with_history(divisions, tmp_path):
     text = DEFAULT_FILE.read_text(encoding="utf-8").replace(
-        "street,440310002,马峦街道,", "street,440310002,马峦新街道,")
+        "street,440310002,马峦街道,", "street,440310002,马峦新街道,"
+    )
     result = divisions_load(paths=[write(tmp_path, "renamed.csv", text)])
     assert (result.created, result.updated) == (0, 1)
     maluan = Division.objects.get(code="440310002")
@@ -105,8 +115,11 @@ def test_a_renamed_unit_is_updated_with_history(divisions, tmp_path):
 
 
 def test_partial_file_adds_a_community_under_a_loaded_street(divisions, tmp_path):
-    path = write(tmp_path, "new.csv",
-                 "level,code,name,parent_code\ncommunity,440310002999,新社区,440310002\n")
+    path = write(
+        tmp_path,
+        "new.csv",
+        "level,code,name,parent_code\ncommunity,440310002999,新社区,440310002\n",
+    )
     result = divisions_load(paths=[path])
     assert result.created == 1
     new = Division.objects.get(code="440310002999")
@@ -133,7 +146,9 @@ def test_national_style_gz_file_moves_shenzhen_under_its_province(divisions, tmp
     with gzip.open(path, "wt", encoding="utf-8") as handle:
         handle.write(NATIONAL_SAMPLE)
     result = divisions_load(paths=[path])
-    assert Division.objects.get(code="110101001001").path == "11/1101/110101/110101001/110101001001/"
+    assert (
+        Division.objects.get(code="110101001001").path == "11/1101/110101/110101001/110101001001/"
+    )
     assert Division.objects.get(code="4403").path == "44/4403/"
     # Units below Shenzhen that weren't in the file follow the city to its new path.
     assert Division.objects.get(code="440307009").path == "44/4403/4403DP/440307009/"
@@ -180,8 +195,9 @@ def test_bad_file_lists_every_problem_with_its_line_and_changes_nothing(division
 
 def test_command_reports_all_problems_and_fails(divisions, tmp_path):
     with pytest.raises(CommandError) as caught:
-        call_command("load_divisions", "--no-progress", "--file",
-                     str(write(tmp_path, "bad.csv", BAD_FILE)))
+        call_command(
+            "load_divisions", "--no-progress", "--file", str(write(tmp_path, "bad.csv", BAD_FILE))
+        )
     message = str(caught.value)
     assert message.startswith("7 problem(s); nothing was loaded")
     assert "bad.csv line 8: parent '440399'" in message
@@ -215,4 +231,7 @@ def test_a_file_that_is_not_csv_text_is_refused(divisions, tmp_path):
 def test_problems_are_reported_in_chinese_by_default(divisions, tmp_path):
     with translation.override("zh-hans"), pytest.raises(DivisionFileError) as caught:
         divisions_load(paths=[write(tmp_path, "bad.csv", BAD_FILE)])
-    assert caught.value.problems[0] == "bad.csv 第 5 行：代码“440310001”重复（首次出现于 bad.csv 第 4 行）"
+    assert (
+        caught.value.problems[0]
+        == "bad.csv 第 5 行：代码“440310001”重复（首次出现于 bad.csv 第 4 行）"
+    )

@@ -30,18 +30,31 @@ class Command(BaseCommand):
 
     def add_arguments(self, parser):
         parser.add_argument(
-            "--file", action="append", type=Path, dest="files",
-            help=f"file to load (repeatable); default {DEFAULT_FILE.relative_to(DEFAULT_FILE.parents[2])}",
+            "--file",
+            action="append",
+            type=Path,
+            dest="files",
+            help="file to load (repeatable); default fixtures/divisions/shenzhen.csv",
         )
         parser.add_argument(
-            "--overlay", type=Path, default=DEFAULT_OVERLAY,
+            "--overlay",
+            type=Path,
+            default=DEFAULT_OVERLAY,
             help="functional-area overlay applied when its units are loaded (default: Dapeng)",
         )
         parser.add_argument("--no-overlay", action="store_true", help="load the file as it is")
         parser.add_argument("--no-progress", action="store_true", help="no progress bar")
 
-    def handle(self, *args, files=None, overlay=None, no_overlay=False, no_progress=False,
-               verbosity=1, **options):
+    def handle(
+        self,
+        *args,
+        files=None,
+        overlay=None,
+        no_overlay=False,
+        no_progress=False,
+        verbosity=1,
+        **options,
+    ):
         files = files or [DEFAULT_FILE]
         for path in files:
             if not path.exists():
