@@ -59,3 +59,28 @@ class ScopedReadOnlyModelViewSet(ScopedViewSetMixin, viewsets.ReadOnlyModelViewS
 
 class ScopedModelViewSet(ScopedViewSetMixin, viewsets.ModelViewSet):
     pass
+
+
+def exception_handler(exc, context):
+    """DRF's handler, plus the service layer's errors: Django ``ValidationError`` → 400 with
+    field messages, ``TransitionNotAllowed`` / ``Conflict`` → 409."""
+    from django.core.exceptions import ValidationError as DjangoValidationError
+    from rest_framework import exceptions, status
+    from rest_framework.response import Response
+    from rest_framework.views import exception_handler as drf_exception_handler
+
+    from core.exceptions import TransitionNotAllowed
+
+    if isinstance(exc, DjangoValidationError):
+        detail = (
+            exc.message_dict if hasattr(exc, "error_dict") else {"non_field_errors": exc.messages}
+        )
+        exc = exceptions.ValidationError(detail=detail)
+    elif isinstance(exc, TransitionNotAllowed):
+        body = {"detail": str(exc.message), "code": "conflict"}
+        if exc.current is not None:
+            body["current"] = exc.current
+        if exc.requested is not None:
+            body["requested"] = exc.requested
+        return Response(body, status=status.HTTP_409_CONFLICT)
+    return drf_exception_handler(exc, context)

@@ -71,3 +71,29 @@ def api_for():
         return client
 
     return make
+
+
+@pytest.fixture
+def staff(make_user):
+    """Community staff of 坪山社区 (in 坪山街道, 坪山区)."""
+    return make_user("community_staff", PINGSHAN_COMMUNITY, username="staff-pingshan")
+
+
+@pytest.fixture
+def street_officer(make_user):
+    return make_user("street_officer", PINGSHAN_STREET, username="street-pingshan")
+
+
+@pytest.fixture
+def district_officer(make_user):
+    return make_user("district_officer", PINGSHAN_DISTRICT, username="district-pingshan")
+
+
+@pytest.fixture
+def other_street_officer(make_user):
+    return make_user("street_officer", MALUAN_STREET, username="street-maluan")
+
+
+@pytest.fixture
+def city_officer(make_user):
+    return make_user("city_officer", "4403", username="city")

@@ -1,11 +1,9 @@
-from django.contrib.auth.models import AbstractUser
-from django.core.exceptions import ValidationError
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 from simple_history.models import HistoricalRecords
 
-from core.scoping import NOTHING, Jurisdiction, RestrictedQuerySet, ScopedModel
-from registry.choices import ROLE_ACTIONS, ROLE_LEVELS, DivisionLevel, Role
+from core.scoping import ScopedModel
+from registry.choices import DivisionLevel
 
 PATH_SEPARATOR = "/"
 
@@ -74,51 +72,3 @@ class Division(ScopedModel):
 
     def subtree(self):
         return Division.objects.filter(path__startswith=self.path)
-
-
-class User(AbstractUser):
-    """A person using the registry, bound by their role to one place in the division tree."""
-
-    role = models.CharField(_("role"), max_length=32, choices=Role.choices, blank=True)
-    division = models.ForeignKey(
-        Division,
-        verbose_name=_("jurisdiction"),
-        null=True,
-        blank=True,
-        on_delete=models.PROTECT,
-        related_name="officers",
-    )
-
-    history = HistoricalRecords(excluded_fields=["password", "last_login"])
-
-    class Meta:
-        verbose_name = _("user")
-        verbose_name_plural = _("users")
-
-    def clean(self):
-        super().clean()
-        expected_level = ROLE_LEVELS.get(self.role)
-        if expected_level is not None:
-            if self.division is None:
-                raise ValidationError(
-                    {"division": _("A %(role)s must be bound to a division.")
-                     % {"role": self.get_role_display()}}
-                )
-            if self.division.level != expected_level:
-                raise ValidationError(
-                    {
-                        "division": _("A %(role)s must be bound to a %(level)s, not a %(actual)s.")
-                        % {
-                            "role": self.get_role_display(),
-                            "level": DivisionLevel(expected_level).label,
-                            "actual": self.division.get_level_display(),
-                        }
-                    }
-                )
-
-    @property
-    def jurisdiction(self) -> Jurisdiction:
-        """The subtree this user's role covers; nothing if the role has no node."""
-        if self.role in ROLE_LEVELS and self.division_id:
-            return Jurisdiction(actions=ROLE_ACTIONS[self.role], path=self.division.path)
-        return NOTHING

@@ -1,0 +1,433 @@
+"""The organisation lifecycle: applications for filing, registration and exit, and their review.
+
+Every function here is one transition (after Zulip's ``do_*`` actions): atomic, the rows it
+changes locked with ``select_for_update`` and their state re-checked after the lock, the acting
+user and a reason recorded in history. Which moves exist is the tables in ``registry.choices``.
+"""
+
+from __future__ import annotations
+
+from django.core.exceptions import ValidationError
+from django.db import transaction
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from core.exceptions import (
+    ConditionsNotMet,
+    Conflict,
+    NotPermitted,
+    OutOfJurisdiction,
+    TransitionNotAllowed,
+)
+from core.scoping import CHANGE, VIEW
+from core.validators import clean_credit_code, normalise_text
+from registry.choices import (
+    APPLICATION_TRANSITIONS,
+    ORGANISATION_TRANSITIONS,
+    ApplicationAction,
+    ApplicationKind,
+    ApplicationStatus,
+    ConditionSeverity,
+    OrgStatus,
+    Role,
+)
+from registry.models import Application, Division, FilingSequence, Organisation, User
+from registry.rules import checklist_for, condition_label
+
+
+def _stamp(instance, *, acting_user: User, reason: str):
+    """Attach who and why to the history row that the next save writes."""
+    instance._history_user = acting_user
+    instance._change_reason = reason or ""
+
+
+def _lock_organisation(organisation: Organisation, acting_user: User, action: str) -> Organisation:
+    """The organisation's row, locked, if the user may act on it; 404 otherwise."""
+    try:
+        return (
+            Organisation.objects.restrict(acting_user, action)
+            .select_for_update(of=("self",))
+            .select_related("community__parent__parent")
+            .get(pk=organisation.pk)
+        )
+    except Organisation.DoesNotExist:
+        raise OutOfJurisdiction() from None
+
+
+def _lock_application(application: Application, acting_user: User) -> Application:
+    try:
+        return (
+            Application.objects.restrict(acting_user, VIEW)
+            .select_for_update(of=("self",))
+            .select_related("organisation", "decided_by")
+            .get(pk=application.pk)
+        )
+    except Application.DoesNotExist:
+        raise OutOfJurisdiction() from None
+
+
+def _acts_for(user: User, division: Division | None) -> bool:
+    """Whether the user acts for exactly this tier node (superusers act for any)."""
+    return user.is_superuser or (division is not None and user.division_id == division.pk)
+
+
+def _require_live(organisation: Organisation, requested: str):
+    if organisation.status == OrgStatus.EXITED:
+        raise TransitionNotAllowed(
+            _("%(name)s has exited; it can no longer be changed.") % {"name": organisation.name},
+            current=organisation.status,
+            requested=requested,
+        )
+
+
+def _check_conditions(kind: str, organisation: Organisation, **details) -> list[dict]:
+    checklist = [item.as_dict() for item in checklist_for(kind, organisation, **details)]
+    unmet = [
+        item
+        for item in checklist
+        if not item["met"] and item["severity"] == ConditionSeverity.BLOCKING
+    ]
+    if unmet:
+        raise ConditionsNotMet(
+            [
+                _("Condition not met: %(condition)s") % {"condition": condition_label(item)}
+                for item in unmet
+            ]
+        )
+    return checklist
+
+
+def _registration_details(organisation: Organisation, credit_code: str, legal_form: str) -> str:
+    """The credit code, normalised and checked, or field errors (all of them)."""
+    errors = {}
+    code = ""
+    try:
+        code = clean_credit_code(credit_code)
+    except ValidationError as error:
+        errors["credit_code"] = error.messages
+    if not legal_form:
+        errors["legal_form"] = [_("Choose the legal form.")]
+    if code:
+        taken = Organisation.objects.filter(credit_code=code).exclude(pk=organisation.pk)
+        pending = Application.objects.filter(
+            kind=ApplicationKind.REGISTRATION,
+            status__in=ApplicationStatus.OPEN,
+            credit_code=code,
+        ).exclude(organisation=organisation)
+        if taken.exists() or pending.exists():
+            errors["credit_code"] = [
+                _(
+                    "The unified social credit code %(code)s is already used by another "
+                    "organisation."
+                )
+                % {"code": code}
+            ]
+    if errors:
+        raise ValidationError(errors)
+    return code
+
+
+def _initiating_tier(kind: str, organisation: Organisation, acting_user: User):
+    """The tier node that initiates this kind of application, after checking the user may."""
+    if kind == ApplicationKind.FILING:
+        node = organisation.community
+        allowed = _acts_for(acting_user, node)
+        who = _("the community's staff")
+    elif kind == ApplicationKind.REGISTRATION:
+        node = organisation.street
+        allowed = _acts_for(acting_user, node)
+        who = _("the street office")
+    else:
+        if acting_user.role == Role.ORGANISATION_LEADER:
+            return None  # the organisation proposes its own exit
+        node = acting_user.division
+        allowed = acting_user.is_superuser or acting_user.role in (
+            Role.COMMUNITY_STAFF,
+            Role.STREET_OFFICER,
+            Role.DISTRICT_OFFICER,
+        )
+        who = _("an owning tier or the organisation itself")
+    if not allowed:
+        raise NotPermitted(
+            _("Only %(who)s can apply for %(kind)s of this organisation.")
+            % {"who": who, "kind": ApplicationKind(kind).label}
+        )
+    return node
+
+
+def _reviewing_tier(kind: str, organisation: Organisation) -> Division:
+    if kind == ApplicationKind.FILING:
+        return organisation.street
+    if kind == ApplicationKind.REGISTRATION:
+        return organisation.district
+    return organisation.owning_division()
+
+
+@transaction.atomic
+def application_submit(
+    *,
+    organisation: Organisation,
+    kind: str,
+    acting_user: User,
+    note: str = "",
+    credit_code: str = "",
+    legal_form: str = "",
+    exit_reason: str = "",
+) -> Application:
+    """Apply to move ``organisation`` a tier (filing, registration) or out (exit).
+
+    Refused, with nothing stored, when the user's tier may not initiate it
+    (``NotPermitted``), the organisation is outside their jurisdiction
+    (``OutOfJurisdiction``), its state doesn't allow it or an application of the kind is
+    already open (``TransitionNotAllowed``), or blocking conditions are unmet
+    (``ConditionsNotMet``, listing every one).
+    """
+    organisation = _lock_organisation(organisation, acting_user, CHANGE)
+    starts_from, _target = ORGANISATION_TRANSITIONS[kind]
+    _require_live(organisation, kind)
+    if organisation.status not in starts_from:
+        raise TransitionNotAllowed(
+            _("A %(status)s organisation cannot apply for %(kind)s.")
+            % {"status": organisation.get_status_display(), "kind": ApplicationKind(kind).label},
+            current=organisation.status,
+            requested=kind,
+        )
+    initiating = _initiating_tier(kind, organisation, acting_user)
+    if organisation.applications.filter(kind=kind, status__in=ApplicationStatus.OPEN).exists():
+        raise TransitionNotAllowed(
+            _("%(name)s already has an open %(kind)s application.")
+            % {"name": organisation.name, "kind": ApplicationKind(kind).label},
+            current=organisation.status,
+            requested=kind,
+        )
+    if kind == ApplicationKind.REGISTRATION:
+        credit_code = _registration_details(organisation, credit_code, legal_form)
+    if kind == ApplicationKind.EXIT and not exit_reason:
+        raise ValidationError({"exit_reason": [_("Choose the reason for the exit.")]})
+    details = {"credit_code": credit_code, "legal_form": legal_form, "exit_reason": exit_reason}
+    checklist = _check_conditions(kind, organisation, **details)
+    application = Application(
+        kind=kind,
+        organisation=organisation,
+        status=ApplicationStatus.SUBMITTED,
+        initiating_division=initiating,
+        reviewing_division=_reviewing_tier(kind, organisation),
+        checklist=checklist,
+        note=normalise_text(note),
+        submitted_by=acting_user,
+        submitted_at=timezone.now(),
+        **details,
+    )
+    _stamp(application, acting_user=acting_user, reason=note or str(ApplicationAction.SUBMIT.label))
+    application.save()
+    return application
+
+
+@transaction.atomic
+def application_resubmit(
+    *, application: Application, acting_user: User, note: str = "", **details
+) -> Application:
+    """Send a returned application back for review, with the checklist evaluated afresh."""
+    application = _lock_application(application, acting_user)
+    _next_status(application, ApplicationAction.RESUBMIT)
+    organisation = _lock_organisation(application.organisation, acting_user, CHANGE)
+    _require_live(organisation, application.kind)
+    _initiating_tier(application.kind, organisation, acting_user)
+    values = {
+        "credit_code": details.get("credit_code", application.credit_code),
+        "legal_form": details.get("legal_form", application.legal_form),
+        "exit_reason": details.get("exit_reason", application.exit_reason),
+    }
+    if application.kind == ApplicationKind.REGISTRATION:
+        values["credit_code"] = _registration_details(
+            organisation, values["credit_code"], values["legal_form"]
+        )
+    application.checklist = _check_conditions(application.kind, organisation, **values)
+    for key, value in values.items():
+        setattr(application, key, value)
+    application.status = ApplicationStatus.SUBMITTED
+    application.note = normalise_text(note) or application.note
+    application.submitted_by = acting_user
+    application.submitted_at = timezone.now()
+    _stamp(
+        application, acting_user=acting_user, reason=note or str(ApplicationAction.RESUBMIT.label)
+    )
+    application.save()
+    return application
+
+
+def _next_status(application: Application, action: str) -> str:
+    following = APPLICATION_TRANSITIONS.get((application.status, action))
+    if following is not None:
+        return following
+    if not application.is_open:
+        decider = application.decided_by
+        decided = (decider.get_full_name() or decider.username) if decider else ""
+        raise Conflict(
+            _("This application was already %(status)s by %(user)s at %(when)s.")
+            % {
+                "status": application.get_status_display(),
+                "user": decided or "—",
+                "when": timezone.localtime(application.decided_at).strftime("%Y-%m-%d %H:%M")
+                if application.decided_at
+                else "—",
+            },
+            current=application.status,
+            requested=action,
+        )
+    raise TransitionNotAllowed(
+        _("An application that is %(status)s cannot be given '%(action)s'.")
+        % {"status": application.get_status_display(), "action": ApplicationAction(action).label},
+        current=application.status,
+        requested=action,
+    )
+
+
+def _assign_filing_number(organisation: Organisation, on) -> str:
+    street = organisation.street
+    sequence, _created = FilingSequence.objects.select_for_update().get_or_create(
+        street=street, year=on.year
+    )
+    sequence.last += 1
+    sequence.save(update_fields=["last"])
+    return f"{street.code}-{on.year}-{sequence.last:04d}"
+
+
+def _apply_to_organisation(application: Application, organisation: Organisation, today):
+    kind = application.kind
+    starts_from, target = ORGANISATION_TRANSITIONS[kind]
+    if organisation.status not in starts_from:
+        raise Conflict(
+            _("The organisation is now %(status)s; this application no longer applies.")
+            % {"status": organisation.get_status_display()},
+            current=organisation.status,
+            requested=kind,
+        )
+    if kind == ApplicationKind.FILING:
+        organisation.filing_number = _assign_filing_number(organisation, today)
+        organisation.filed_on = today
+    elif kind == ApplicationKind.REGISTRATION:
+        organisation.credit_code = _registration_details(
+            organisation, application.credit_code, application.legal_form
+        )
+        organisation.legal_form = application.legal_form
+        organisation.registered_on = today
+    else:
+        organisation.status_before_exit = organisation.status
+        organisation.exit_reason = application.exit_reason
+        organisation.exited_on = today
+    organisation.status = target
+
+
+@transaction.atomic
+def application_decide(
+    *, application: Application, action: str, acting_user: User, reason: str = ""
+) -> Application:
+    """Approve, reject or return an application; only the reviewing tier may.
+
+    Row-locked: of two reviewers deciding at once, the second finds the decision made and gets
+    ``Conflict`` naming who decided and when. Approval re-checks the conditions and moves the
+    organisation (filing number, credit code or exit recorded); reject and return need a reason.
+    """
+    if action not in (
+        ApplicationAction.APPROVE,
+        ApplicationAction.REJECT,
+        ApplicationAction.RETURN,
+    ):
+        raise TransitionNotAllowed(requested=action)
+    application = _lock_application(application, acting_user)
+    if not _acts_for(acting_user, application.reviewing_division):
+        raise NotPermitted(
+            _("Only %(tier)s reviews this application.")
+            % {"tier": application.reviewing_division.name}
+        )
+    following = _next_status(application, action)
+    reason = normalise_text(reason)
+    if action in (ApplicationAction.REJECT, ApplicationAction.RETURN) and not reason:
+        raise ValidationError({"reason": [_("Give a reason.")]})
+    organisation = _lock_organisation(application.organisation, acting_user, VIEW)
+    now = timezone.now()
+    if action == ApplicationAction.APPROVE:
+        application.checklist = _check_conditions(
+            application.kind,
+            organisation,
+            credit_code=application.credit_code,
+            legal_form=application.legal_form,
+            exit_reason=application.exit_reason,
+        )
+        _apply_to_organisation(application, organisation, timezone.localdate(now))
+        _stamp(
+            organisation,
+            acting_user=acting_user,
+            reason=reason or _("%(kind)s approved") % {"kind": application.get_kind_display()},
+        )
+        organisation.full_clean()
+        organisation.save()
+    application.status = following
+    application.decided_by = acting_user
+    application.decided_at = now
+    application.decision_reason = reason
+    _stamp(
+        application, acting_user=acting_user, reason=reason or str(ApplicationAction(action).label)
+    )
+    application.save()
+    return application
+
+
+@transaction.atomic
+def application_withdraw(*, application: Application, acting_user: User, reason: str = ""):
+    """The initiating tier withdraws an application that is still open."""
+    application = _lock_application(application, acting_user)
+    if not (
+        _acts_for(acting_user, application.initiating_division)
+        or application.submitted_by_id == acting_user.pk
+    ):
+        raise NotPermitted(_("Only the tier that applied can withdraw the application."))
+    application.status = _next_status(application, ApplicationAction.WITHDRAW)
+    _stamp(
+        application,
+        acting_user=acting_user,
+        reason=normalise_text(reason) or str(ApplicationAction.WITHDRAW.label),
+    )
+    application.save()
+    return application
+
+
+@transaction.atomic
+def exit_reverse(*, organisation: Organisation, acting_user: User, reason: str) -> Organisation:
+    """Undo an exit: only the tier that approved it, and only with a reason."""
+    organisation = _lock_organisation(organisation, acting_user, VIEW)
+    if organisation.status != OrgStatus.EXITED:
+        raise TransitionNotAllowed(
+            _("%(name)s has not exited.") % {"name": organisation.name},
+            current=organisation.status,
+            requested="reverse_exit",
+        )
+    exit_application = (
+        organisation.applications.select_for_update(of=("self",))
+        .filter(
+            kind=ApplicationKind.EXIT, status=ApplicationStatus.APPROVED, reversed_at__isnull=True
+        )
+        .order_by("-decided_at")
+        .first()
+    )
+    approving = exit_application.reviewing_division if exit_application else None
+    if not _acts_for(acting_user, approving):
+        raise NotPermitted(_("Only the tier that approved the exit can reverse it."))
+    reason = normalise_text(reason)
+    if not reason:
+        raise ValidationError({"reason": [_("Give a reason.")]})
+    organisation.status = organisation.status_before_exit or OrgStatus.ACTIVITY_GROUP
+    organisation.status_before_exit = ""
+    organisation.exit_reason = ""
+    organisation.exited_on = None
+    _stamp(organisation, acting_user=acting_user, reason=reason)
+    organisation.full_clean()  # a live organisation may have taken the name meanwhile
+    organisation.save()
+    if exit_application:
+        exit_application.reversed_by = acting_user
+        exit_application.reversed_at = timezone.now()
+        exit_application.reversal_reason = reason
+        _stamp(exit_application, acting_user=acting_user, reason=reason)
+        exit_application.save()
+    return organisation
