@@ -1,0 +1,8 @@
+"""/api/v1/: each app registers its own resources in its ``api/urls.py``."""
+
+from django.urls import include, path
+
+urlpatterns = [
+    path("", include("registry.api.urls")),
+    path("", include("party_building.api.urls")),
+]
