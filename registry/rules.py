@@ -181,13 +181,32 @@ def exit_checklist(organisation: Organisation, *, exit_reason: str) -> list[Cond
     return [Condition("exit_reason", exit_reason in ExitReason.values)]
 
 
+#: Conditions other apps add to the checklists (party_building adds the three-member rule):
+#: callables ``(kind, organisation) -> list[Condition]``, registered in their ``AppConfig.ready``
+#: so that this app never imports them.
+EXTRA_CONDITIONS: list = []
+
+
+def register_condition(check, *, messages: dict):
+    """Add a condition provider and the wording of the condition codes it produces."""
+    MESSAGES.update(messages)
+    if check not in EXTRA_CONDITIONS:
+        EXTRA_CONDITIONS.append(check)
+    return check
+
+
 def checklist_for(kind: str, organisation: Organisation, **details) -> list[Condition]:
+    """The checklist for an application of ``kind``, each item met or not."""
     if kind == ApplicationKind.FILING:
-        return filing_checklist(organisation)
-    if kind == ApplicationKind.REGISTRATION:
-        return registration_checklist(
+        items = filing_checklist(organisation)
+    elif kind == ApplicationKind.REGISTRATION:
+        items = registration_checklist(
             organisation,
             credit_code=details.get("credit_code", ""),
             legal_form=details.get("legal_form", ""),
         )
-    return exit_checklist(organisation, exit_reason=details.get("exit_reason", ""))
+    else:
+        items = exit_checklist(organisation, exit_reason=details.get("exit_reason", ""))
+    for check in EXTRA_CONDITIONS:
+        items.extend(check(kind, organisation))
+    return items
