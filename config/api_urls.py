@@ -4,5 +4,6 @@ from django.urls import include, path
 
 urlpatterns = [
     path("", include("registry.api.urls")),
+    path("", include("registry.api.urls_oversight")),
     path("", include("party_building.api.urls")),
 ]

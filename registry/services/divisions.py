@@ -266,6 +266,10 @@ class _Stage:
             self.cursor.execute(f"DELETE FROM {STAGE} WHERE code = %s", [row.code])
         self.insert(rows, overlay=True)
 
+    def analyse(self):
+        """Give the planner statistics on the staged rows (temporary tables get none)."""
+        self.cursor.execute(f"ANALYZE {STAGE}")
+
     def problems(self) -> list[tuple[int, str]]:
         found: list[tuple[int, str]] = []
         duplicates = self.fetch(
@@ -505,6 +509,7 @@ def divisions_load(
                     )
                 )
             if result.rows:
+                stage.analyse()
                 problems += stage.problems()
             if problems:
                 raise DivisionFileError([message for _seq, message in sorted(problems)])
