@@ -1,0 +1,300 @@
+import datetime
+import re
+from collections import Counter
+from io import StringIO
+
+import pytest
+from django.core.exceptions import ValidationError
+from django.core.management import CommandError, call_command
+from django.db import transaction
+from django.db.models import Count
+from django.test import override_settings
+from django.utils import timezone
+from stdnum.cn import ric, uscc
+
+from core.validators import clean_phone
+from registry.choices import (
+    ApplicationAction,
+    ApplicationKind,
+    ApplicationStatus,
+    LegalForm,
+    MemberRole,
+    OrgStatus,
+    OrgType,
+    Role,
+)
+from registry.demo import DEMO_LEADER, DEMO_USERS, generate_dataset
+from registry.management.commands.seed_demo import CHANGE_REASON, residential_communities
+from registry.models import (
+    Activity,
+    Application,
+    BrandProject,
+    Division,
+    FilingSequence,
+    Member,
+    Organisation,
+    User,
+)
+from registry.rules import checklist_for, conditions_for
+from registry.services.divisions import divisions_load
+from registry.services.lifecycle import application_decide
+
+pytestmark = pytest.mark.django_db
+
+ORGS = 200
+SEED = 7
+FAST_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+MODELS = (Organisation, Member, Activity, Application, BrandProject, User)
+
+
+def seed(**options):
+    out = StringIO()
+    call_command(
+        "seed_demo", orgs=ORGS, seed=SEED, force=True, no_progress=True, stdout=out, **options
+    )
+    return out.getvalue()
+
+
+@pytest.fixture(scope="module")
+def seeded(django_db_setup, django_db_blocker):
+    """One seeded dataset for the module, in a transaction rolled back at its end (each test
+    runs in a savepoint inside it)."""
+    with (
+        django_db_blocker.unblock(),
+        override_settings(PASSWORD_HASHERS=FAST_HASHERS),
+        transaction.atomic(),
+    ):
+        if not Division.objects.exists():
+            divisions_load()
+        yield seed()
+        transaction.set_rollback(True)
+
+
+def snapshot():
+    counts = {}
+    for model in MODELS:
+        counts[model.__name__] = model.objects.count()
+        counts[f"history of {model.__name__}"] = model.history.count()
+    counts["sequences"] = sorted(FilingSequence.objects.values_list("street_id", "year", "last"))
+    counts["names"] = sorted(Organisation.objects.values_list("name", flat=True))
+    return counts
+
+
+def test_statuses_applications_and_numbers(seeded):
+    organisations = Organisation.objects.select_related("community__parent__parent")
+    assert organisations.count() == ORGS
+    assert set(organisations.values_list("status", flat=True)) == set(OrgStatus.values)
+    pairs = set(Application.objects.values_list("kind", "status"))
+    assert pairs == {(k, s) for k in ApplicationKind.values for s in ApplicationStatus.values}
+    assert Organisation.objects.filter(is_hub=True).exists()
+    assert BrandProject.objects.exists()
+
+    filed = [o for o in organisations if o.filing_number]
+    assert {o.status for o in filed} >= {OrgStatus.FILED, OrgStatus.REGISTERED}
+    assert len({o.filing_number for o in filed}) == len(filed)
+    last = dict(
+        ((s, y), n) for s, y, n in FilingSequence.objects.values_list("street", "year", "last")
+    )
+    for org in filed:
+        street = org.community.parent
+        match = re.fullmatch(rf"{street.code}-(\d{{4}})-(\d{{4}})", org.filing_number)
+        assert match, org.filing_number
+        assert int(match[1]) == org.filed_on.year
+        assert int(match[2]) <= last[(street.code, org.filed_on.year)]
+        filing = org.applications.get(
+            kind=ApplicationKind.FILING, status=ApplicationStatus.APPROVED
+        )
+        assert filing.reviewing_division == street
+        assert filing.initiating_division == org.community
+        assert filing.decided_by.division == street
+        assert filing.submitted_at < filing.decided_at
+        assert timezone.localdate(filing.decided_at) == org.filed_on
+    for org in organisations.filter(status=OrgStatus.FILED):
+        assert org.filed_on and not org.credit_code
+
+    registered = organisations.filter(status=OrgStatus.REGISTERED)
+    codes = [o.credit_code for o in registered]
+    assert len(set(codes)) == len(codes)
+    for org in registered:
+        assert uscc.is_valid(org.credit_code), org.credit_code
+        assert org.credit_code[0] == "5"
+        assert org.credit_code[1] == LegalForm.CREDIT_CODE_TYPE[org.legal_form]
+        assert org.credit_code[2:8] == org.community.parent.code[:6]
+        assert org.registered_on > org.filed_on
+        registration = org.applications.get(
+            kind=ApplicationKind.REGISTRATION, status=ApplicationStatus.APPROVED
+        )
+        assert registration.reviewing_division == org.community.parent.parent
+        assert registration.credit_code == org.credit_code
+
+    for org in organisations.filter(status=OrgStatus.EXITED):
+        assert org.exit_reason and org.exited_on and org.status_before_exit in OrgStatus.LIVE
+        exit_application = org.applications.get(
+            kind=ApplicationKind.EXIT, status=ApplicationStatus.APPROVED
+        )
+        owner = {
+            OrgStatus.ACTIVITY_GROUP: org.community,
+            OrgStatus.FILED: org.community.parent,
+            OrgStatus.REGISTERED: org.community.parent.parent,
+        }[org.status_before_exit]
+        assert exit_application.reviewing_division == owner
+        assert exit_application.exit_reason == org.exit_reason
+
+    for org in organisations.filter(is_hub=True):
+        assert org.status in (OrgStatus.FILED, OrgStatus.REGISTERED)
+        assert org.hub_designated_by == org.community.parent
+        assert org.hub_designated_on >= org.filed_on
+
+
+def test_applications_are_consistent(seeded):
+    open_per_kind = (
+        Application.objects.filter(status__in=ApplicationStatus.OPEN)
+        .values("organisation", "kind")
+        .annotate(n=Count("pk"))
+    )
+    assert all(row["n"] == 1 for row in open_per_kind)
+    for application in Application.objects.select_related("decided_by", "submitted_by"):
+        decided = application.status in (
+            ApplicationStatus.APPROVED,
+            ApplicationStatus.REJECTED,
+            ApplicationStatus.RETURNED,
+        )
+        assert (application.decided_by is not None) == decided
+        assert (application.decided_at is not None) == decided
+        if application.status in (ApplicationStatus.REJECTED, ApplicationStatus.RETURNED):
+            assert application.decision_reason
+        if decided:
+            assert application.decided_by.division_id == application.reviewing_division_id
+            assert application.decided_at > application.submitted_at
+        assert application.checklist
+        if application.status == ApplicationStatus.APPROVED:
+            assert not application.unmet_conditions or all(
+                item["severity"] != "blocking" for item in application.unmet_conditions
+            )
+    # The checklist of an open filing is what the rules say of the roster now.
+    open_filings = Application.objects.filter(
+        kind=ApplicationKind.FILING, status__in=ApplicationStatus.OPEN
+    ).select_related("organisation")
+    assert open_filings
+    for application in open_filings:
+        expected = [c.as_dict() for c in checklist_for("filing", application.organisation)]
+        assert application.checklist == expected
+
+
+def test_rosters_and_activities(seeded):
+    without_leader = Organisation.objects.exclude(
+        pk__in=Member.objects.current().filter(role=MemberRole.LEADER).values("organisation")
+    )
+    assert not without_leader.exists()
+    phones = list(Member.objects.values_list("phone", flat=True))
+    assert all(clean_phone(phone) == phone for phone in phones)
+    id_numbers = list(Member.objects.exclude(id_number="").values_list("id_number", flat=True))
+    assert id_numbers and all(ric.is_valid(number) for number in id_numbers)
+    parties = Counter(Member.objects.values_list("party_status", flat=True))
+    assert parties["none"] > parties["formal"] > parties["probationary"] > 0
+    assert Member.objects.exclude(left_on=None).exists()
+
+    live_filed = Organisation.objects.filter(status__in=(OrgStatus.FILED, OrgStatus.REGISTERED))
+    meeting = sum(
+        all(item.met or item.severity != "blocking" for item in checklist_for("filing", org))
+        for org in live_filed
+    )
+    assert meeting >= 0.85 * live_filed.count()
+    for org in live_filed.filter(org_type=OrgType.SERVICE)[:5]:
+        assert org.service_norms_text
+
+    today = timezone.localdate()
+    assert not Activity.objects.filter(held_on__gt=today).exists()
+    assert not Activity.objects.filter(
+        held_on__lt=today - datetime.timedelta(days=3 * 366)
+    ).exists()
+    per_org = Counter(Activity.objects.values_list("organisation", flat=True))
+    assert max(per_org.values()) <= 30
+
+    for model in (Organisation, Member, Activity, Application):
+        for row in model.objects.all()[:40]:
+            try:
+                row.full_clean()
+            except ValidationError as error:  # pragma: no cover - shown on failure
+                pytest.fail(f"{model.__name__} {row.pk}: {error}")
+
+
+def test_history_and_users(seeded):
+    for model in (Organisation, Member, Activity, Application, BrandProject):
+        assert model.history.count() == model.objects.count()
+        assert not model.history.exclude(history_change_reason=CHANGE_REASON).exists()
+    filed = Organisation.objects.filter(status=OrgStatus.FILED).first()
+    record = filed.history.get()
+    assert record.history_user.division == filed.community.parent
+    assert record.history_date.date() >= filed.filed_on
+
+    seeded_officers = User.objects.filter(username__startswith="seed-")
+    assert seeded_officers.exists()
+    assert not any(user.has_usable_password() for user in seeded_officers)
+    for user in seeded_officers[:20]:
+        user.full_clean()
+    for username, *_ in DEMO_USERS:
+        assert User.objects.get(username=username).has_usable_password()
+    leader = User.objects.get(username=DEMO_LEADER[0])
+    assert leader.role == Role.ORGANISATION_LEADER
+    assert leader.organisation.community_id == DEMO_LEADER[1]
+
+
+def test_second_run_changes_nothing(seeded):
+    before = snapshot()
+    output = seed()
+    assert "already exist" in output
+    assert snapshot() == before
+
+
+def test_seeded_applications_go_through_the_lifecycle(seeded):
+    application = (
+        Application.objects.filter(kind=ApplicationKind.FILING, status=ApplicationStatus.SUBMITTED)
+        .select_related("organisation", "reviewing_division")
+        .first()
+    )
+    street = application.reviewing_division
+    reviewer = User.objects.get(role=Role.STREET_OFFICER, division=street)
+    today = timezone.localdate()
+    previous = FilingSequence.objects.filter(street=street, year=today.year).first()
+    application_decide(
+        application=application, action=ApplicationAction.APPROVE, acting_user=reviewer
+    )
+    organisation = Organisation.objects.get(pk=application.organisation_id)
+    assert organisation.status == OrgStatus.FILED
+    expected = (previous.last if previous else 0) + 1
+    assert organisation.filing_number == f"{street.code}-{today.year}-{expected:04d}"
+
+
+def test_generator_is_reproducible(divisions):
+    communities = residential_communities()
+    assert (
+        len(communities) == Division.objects.filter(level="community", is_residential=True).count()
+    )
+    conditions = {t: conditions_for(t) for t in OrgType.values}
+    today = datetime.date(2025, 6, 30)
+
+    def names(seed, orgs=150):
+        dataset = generate_dataset(
+            communities, orgs=orgs, seed=seed, today=today, conditions=conditions
+        )
+        return dataset, [plan.fields["name"] for plan in dataset.organisations]
+
+    first, first_names = names(11)
+    second, second_names = names(11)
+    assert first_names == second_names
+    assert first == second
+    assert names(12)[1] != first_names
+    # every residential community gets organisations once there are enough of them
+    big, _names = names(11, orgs=len(communities) + 50)
+    assert {plan.fields["community_id"] for plan in big.organisations} == {
+        c.code for c in communities
+    }
+
+
+def test_refuses_without_debug_and_logins_only(divisions, settings):
+    settings.DEBUG = False
+    with pytest.raises(CommandError):
+        call_command("seed_demo", orgs=0, stdout=StringIO())
+    call_command("seed_demo", orgs=0, force=True, stdout=StringIO())
+    assert User.objects.filter(username__in=[u for u, *_ in DEMO_USERS]).count() == len(DEMO_USERS)
