@@ -1,0 +1,1722 @@
+"""The ledger files of the registry and importing them.
+
+Five ledgers (台账): activity groups, filed organisations, registered organisations, members and
+activities. Each is a list of ``Column``s (``core.excel``) and a natural key:
+
+========================  =================================================================
+ledger                    a row is the same record as an existing one when …
+========================  =================================================================
+activity groups           same community and name (among live organisations)
+filed organisations       same filing number (备案编号)
+registered organisations  same unified social credit code (统一社会信用代码)
+members                   same organisation (community + name) and person name; when the
+                          organisation has namesakes, the phone number tells them apart
+activities                same organisation, date and title
+========================  =================================================================
+
+Import follows NetBox's bulk import (``create_and_update_objects``): a row with a known key
+updates, without one creates; every problem of every row is reported at once (row, column,
+reason) and, by default, nothing is written unless the whole file is clean; one scope check
+covers all rows (``restrict(user, "change")``); rows are validated with the model's own field
+validation and written with ``bulk_create_with_history`` / ``bulk_update_with_history`` so every
+created or changed row gets a history row naming the user and the file. Status never changes
+through an import: that is what the review workflow is for.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from collections.abc import Generator, Iterable
+from dataclasses import dataclass, field, replace
+from typing import Any
+
+from django.core.exceptions import NON_FIELD_ERRORS, ValidationError
+from django.db import IntegrityError, connection, transaction
+from django.utils import timezone, translation
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
+from simple_history.utils import bulk_create_with_history, bulk_update_with_history
+
+from core.excel import (
+    BOOLEAN,
+    CHOICE,
+    CHOICES,
+    CODE,
+    DATE,
+    DECIMAL,
+    INTEGER,
+    LONG_NUMBER,
+    LONG_TEXT,
+    MAX_ROWS,
+    PHONE,
+    TEXT,
+    CellValueError,
+    Column,
+    HeaderMap,
+    Progress,
+    RowError,
+    SpreadsheetError,
+    is_masked,
+    mask_middle,
+    match_header,
+    normalise_header,
+    open_spreadsheet,
+)
+from core.scoping import CHANGE, jurisdiction_of
+from core.validators import clean_credit_code, clean_phone
+from registry.choices import (
+    CIVIL_AFFAIRS_AUTHORITY,
+    ActivitySeries,
+    DivisionLevel,
+    Gender,
+    LegalForm,
+    MemberRole,
+    OrgField,
+    OrgStatus,
+    OrgType,
+    PartyStatus,
+    Role,
+    ServiceTarget,
+)
+from registry.models import Activity, Division, Member, Organisation, User
+
+GROUPS, FILED, REGISTERED, MEMBERS, ACTIVITIES = (
+    "groups",
+    "filed",
+    "registered",
+    "members",
+    "activities",
+)
+INSTRUCTIONS_SHEET = ("填写说明", "Instructions")
+OPTIONS_SHEET = ("选项", "Options")
+BATCH = 500
+PROGRESS_EVERY = 1000
+MAX_CHANGES_LISTED = 2000
+
+# --- columns --------------------------------------------------------------------------------
+
+COMMUNITY = Column(
+    "community",
+    "社区",
+    "Community",
+    TEXT,
+    aliases=("所属社区", "社区名称", "街道/社区", "Street/community"),
+    width=24,
+    help=gettext_lazy(
+        "Street/community (坪山街道/坪山社区), district/street/community, or the community name "
+        "alone when no other community of your jurisdiction has that name."
+    ),
+)
+COMMUNITY_CODE = Column(
+    "community_code",
+    "社区代码",
+    "Community code",
+    CODE,
+    aliases=("社区编码", "社区统计代码", "统计用区划代码"),
+    width=15,
+    as_text=True,
+    help=gettext_lazy("The 12-digit statistical code; when given it decides the community."),
+)
+ORG_NAME = Column(
+    "name",
+    "组织名称",
+    "Name",
+    TEXT,
+    required=True,
+    aliases=("名称", "社会组织名称", "社区社会组织名称", "活动小组名称", "Organisation name"),
+    width=28,
+)
+ORGANISATION_COLUMNS = (
+    COMMUNITY,
+    COMMUNITY_CODE,
+    ORG_NAME,
+    Column(
+        "org_type",
+        "组织类型",
+        "Type",
+        CHOICE,
+        required=True,
+        choices=OrgType,
+        aliases=("类型",),
+        choice_aliases=(("社团类", OrgType.ASSOCIATION), ("会员制", OrgType.ASSOCIATION)),
+        width=18,
+    ),
+    Column(
+        "field",
+        "服务领域",
+        "Field",
+        CHOICE,
+        required=True,
+        choices=OrgField,
+        aliases=("领域", "类别", "服务类别"),
+        width=12,
+    ),
+    Column(
+        "service_targets",
+        "服务对象",
+        "Service targets",
+        CHOICES,
+        choices=ServiceTarget,
+        width=18,
+        help=gettext_lazy("Several are separated by 、 or a comma."),
+    ),
+    Column("business_scope", "业务范围", "Business scope", LONG_TEXT, width=30),
+    Column("venue", "活动场所", "Venue", TEXT, aliases=("场所", "活动地点"), width=24),
+    Column("founded_on", "成立日期", "Founding date", DATE, aliases=("成立时间",), width=12),
+    Column(
+        "legal_person_founders",
+        "法人发起单位数",
+        "Legal-person founders",
+        INTEGER,
+        aliases=("法人发起单位",),
+        width=10,
+    ),
+    Column("is_for_profit", "是否营利", "Profit-making", BOOLEAN, aliases=("营利",), width=9),
+    Column("charter_text", "简易章程", "Simple charter", LONG_TEXT, aliases=("章程",), width=30),
+    Column(
+        "activity_rules_text",
+        "活动规则",
+        "Activity rules",
+        LONG_TEXT,
+        aliases=("活动制度",),
+        width=30,
+    ),
+    Column("service_norms_text", "服务规范", "Service norms", LONG_TEXT, width=30),
+)
+FILING_NUMBER = Column(
+    "filing_number",
+    "备案编号",
+    "Filing number",
+    TEXT,
+    aliases=("备案号", "备案证号"),
+    width=22,
+    as_text=True,
+)
+FILED_ON = Column("filed_on", "备案日期", "Filed on", DATE, aliases=("备案时间",), width=12)
+CREDIT_CODE = Column(
+    "credit_code",
+    "统一社会信用代码",
+    "Unified social credit code",
+    LONG_NUMBER,
+    required=True,
+    aliases=("信用代码", "社会信用代码", "Credit code"),
+    width=22,
+    as_text=True,
+)
+LEGAL_FORM = Column(
+    "legal_form",
+    "法人形式",
+    "Legal form",
+    CHOICE,
+    required=True,
+    choices=LegalForm,
+    aliases=("登记类型", "组织形式"),
+    choice_aliases=(
+        ("民办非企业单位", LegalForm.SOCIAL_SERVICE),
+        ("民非", LegalForm.SOCIAL_SERVICE),
+    ),
+    width=20,
+)
+REGISTERED_ON = Column(
+    "registered_on",
+    "登记日期",
+    "Registered on",
+    DATE,
+    aliases=("登记时间", "成立登记日期"),
+    width=12,
+)
+ORGANISATION_OF_ROW = Column(
+    "organisation",
+    "组织名称",
+    "Organisation",
+    TEXT,
+    required=True,
+    aliases=("所属组织", "社会组织名称", "Organisation name"),
+    width=28,
+)
+MEMBER_COLUMNS = (
+    COMMUNITY,
+    COMMUNITY_CODE,
+    ORGANISATION_OF_ROW,
+    Column("name", "姓名", "Name", TEXT, required=True, aliases=("成员姓名",), width=12),
+    Column("gender", "性别", "Gender", CHOICE, choices=Gender, width=6),
+    Column(
+        "phone",
+        "联系电话",
+        "Phone",
+        PHONE,
+        aliases=("电话", "手机", "手机号码", "联系方式"),
+        width=15,
+        as_text=True,
+    ),
+    Column(
+        "id_number",
+        "身份证号码",
+        "ID number",
+        LONG_NUMBER,
+        aliases=("身份证号", "身份证", "公民身份号码"),
+        width=21,
+        as_text=True,
+    ),
+    Column(
+        "party_status",
+        "政治面貌",
+        "Party membership",
+        CHOICE,
+        choices=PartyStatus,
+        choice_aliases=(
+            ("群众", PartyStatus.NONE),
+            ("中共党员", PartyStatus.FORMAL),
+            ("党员", PartyStatus.FORMAL),
+            ("中共预备党员", PartyStatus.PROBATIONARY),
+        ),
+        width=12,
+    ),
+    Column(
+        "role",
+        "在组织中的角色",
+        "Role in the organisation",
+        CHOICE,
+        choices=MemberRole,
+        aliases=("角色", "职务"),
+        width=12,
+    ),
+    Column("is_founder", "是否发起人", "Founder", BOOLEAN, aliases=("发起人",), width=9),
+    Column("joined_on", "加入日期", "Joined on", DATE, aliases=("入会日期",), width=12),
+    Column("left_on", "退出日期", "Left on", DATE, aliases=("离开日期",), width=12),
+)
+ACTIVITY_COLUMNS = (
+    COMMUNITY,
+    COMMUNITY_CODE,
+    ORGANISATION_OF_ROW,
+    Column(
+        "held_on",
+        "活动日期",
+        "Date",
+        DATE,
+        required=True,
+        aliases=("日期", "活动时间"),
+        width=12,
+    ),
+    Column(
+        "title",
+        "活动名称",
+        "Title",
+        TEXT,
+        required=True,
+        aliases=("活动主题", "活动标题"),
+        width=30,
+    ),
+    Column(
+        "series",
+        "活动系列",
+        "Series",
+        CHOICE,
+        choices=ActivitySeries,
+        aliases=("系列", "活动类别"),
+        width=22,
+    ),
+    Column("participants", "参与人数", "Participants", INTEGER, aliases=("参加人数",), width=10),
+    Column(
+        "volunteer_hours",
+        "志愿服务时长（小时）",
+        "Volunteer hours",
+        DECIMAL,
+        aliases=("志愿服务时长", "志愿时长"),
+        width=12,
+    ),
+    Column("is_major", "是否重大活动", "Major activity", BOOLEAN, aliases=("重大活动",), width=10),
+    Column(
+        "description",
+        "活动描述",
+        "Description",
+        LONG_TEXT,
+        aliases=("活动内容", "描述", "备注"),
+        width=40,
+    ),
+)
+
+
+@dataclass(frozen=True)
+class Ledger:
+    """One ledger file: its title (the sheet name), its columns and its key."""
+
+    kind: str
+    zh: str
+    en: str
+    model: type
+    columns: tuple[Column, ...]
+    key_help: Any
+    #: the organisation status an organisation ledger holds
+    status: str | None = None
+    #: the division level whose officers may import it (None: anyone who may change the data)
+    importing_level: str | None = None
+
+    @property
+    def title(self) -> str:
+        return self.en if translation.get_language() == "en" else self.zh
+
+    @property
+    def column_map(self) -> dict[str, Column]:
+        return {column.key: column for column in self.columns}
+
+    def names(self) -> tuple[str, str]:
+        return (self.zh, self.en)
+
+
+LEDGERS: dict[str, Ledger] = {
+    ledger.kind: ledger
+    for ledger in (
+        Ledger(
+            GROUPS,
+            "社区活动小组台账",
+            "Activity groups",
+            Organisation,
+            ORGANISATION_COLUMNS,
+            gettext_lazy("community + name"),
+            status=OrgStatus.ACTIVITY_GROUP,
+        ),
+        Ledger(
+            FILED,
+            "备案类社区社会组织台账",
+            "Filed organisations",
+            Organisation,
+            (replace(FILING_NUMBER, required=True), FILED_ON) + ORGANISATION_COLUMNS,
+            gettext_lazy("filing number"),
+            status=OrgStatus.FILED,
+            importing_level=DivisionLevel.STREET,
+        ),
+        Ledger(
+            REGISTERED,
+            "登记类社区社会组织台账",
+            "Registered organisations",
+            Organisation,
+            (CREDIT_CODE, LEGAL_FORM, REGISTERED_ON, FILING_NUMBER, FILED_ON)
+            + ORGANISATION_COLUMNS,
+            gettext_lazy("unified social credit code"),
+            status=OrgStatus.REGISTERED,
+            importing_level=DivisionLevel.DISTRICT,
+        ),
+        Ledger(
+            MEMBERS,
+            "成员名册",
+            "Members",
+            Member,
+            MEMBER_COLUMNS,
+            gettext_lazy("community + organisation + name (+ phone, to tell namesakes apart)"),
+        ),
+        Ledger(
+            ACTIVITIES,
+            "活动记录台账",
+            "Activities",
+            Activity,
+            ACTIVITY_COLUMNS,
+            gettext_lazy("community + organisation + date + title"),
+        ),
+    )
+}
+
+
+def mask_phone(value: str) -> str:
+    return mask_middle(value, keep_start=3, keep_end=4)
+
+
+def mask_id_number(value: str) -> str:
+    return mask_middle(value, keep_start=6, keep_end=4)
+
+
+MASKS = {"phone": mask_phone, "id_number": mask_id_number}
+
+
+def community_label(community: Division) -> str:
+    """How a ledger file names a community: street/community."""
+    street = community.parent
+    return f"{street.name}/{community.name}" if street is not None else community.name
+
+
+# --- permission -----------------------------------------------------------------------------
+
+
+def ledger_import_refusal(ledger: Ledger, user: User) -> str | None:
+    """Why ``user`` may not import ``ledger`` at all, or None if they may (row by row, the
+    jurisdiction decides what they may touch)."""
+    jurisdiction = jurisdiction_of(user)
+    if not jurisdiction.allows(CHANGE):
+        return _("Your role can view the ledgers but not change them, so it cannot import.")
+    if user.is_superuser:
+        return None
+    if ledger.importing_level is not None and user.tier_level != ledger.importing_level:
+        return _(
+            "Only %(tier)s officers import the %(ledger)s: the tier that owns those "
+            "organisations keeps their ledger."
+        ) % {"tier": DivisionLevel(ledger.importing_level).label, "ledger": ledger.title}
+    if ledger.kind == GROUPS and user.role == Role.ORGANISATION_LEADER:
+        return _(
+            "The activity-group ledger is kept by community staff; an organisation leader "
+            "imports the members and activities of their organisation."
+        )
+    return None
+
+
+# --- result ---------------------------------------------------------------------------------
+
+CREATE, UPDATE, UNCHANGED = "create", "update", "unchanged"
+
+
+@dataclass
+class ImportResult:
+    """What an import did or, on a dry run, would do; every problem found."""
+
+    filename: str
+    ledger: str = ""
+    sheet: str = ""
+    header_row: int = 1
+    dry_run: bool = False
+    skip_invalid: bool = False
+    rows: int = 0
+    created: int = 0
+    updated: int = 0
+    unchanged: int = 0
+    skipped: int = 0
+    written: bool = False
+    errors: list[RowError] = field(default_factory=list)
+    notices: list[str] = field(default_factory=list)
+    changes: list[dict] = field(default_factory=list)
+
+    @property
+    def ok(self) -> bool:
+        return not self.errors
+
+    @property
+    def ledger_title(self) -> str:
+        return LEDGERS[self.ledger].title if self.ledger in LEDGERS else ""
+
+    def summary(self) -> str:
+        counts = {
+            "rows": self.rows,
+            "created": self.created,
+            "updated": self.updated,
+            "unchanged": self.unchanged,
+            "errors": len(self.errors),
+        }
+        if self.errors and not self.written:
+            return (
+                _(
+                    "%(errors)s problem(s) in %(rows)s row(s); nothing was imported. "
+                    "Correct the file and upload it again."
+                )
+                % counts
+            )
+        if self.dry_run:
+            return (
+                _(
+                    "Check only, nothing written: %(rows)s row(s): %(created)s would be created, "
+                    "%(updated)s updated, %(unchanged)s unchanged."
+                )
+                % counts
+            )
+        text = (
+            _(
+                "%(rows)s row(s) imported: %(created)s created, %(updated)s updated, "
+                "%(unchanged)s unchanged."
+            )
+            % counts
+        )
+        if self.skipped:
+            text += " " + _("%(skipped)s row(s) with problems were skipped.") % {
+                "skipped": self.skipped
+            }
+        return text
+
+    def as_dict(self) -> dict:
+        data = {k: v for k, v in self.__dict__.items() if k != "errors"}
+        data["errors"] = [error.as_dict() for error in self.errors]
+        return data
+
+    @classmethod
+    def from_dict(cls, data: dict) -> ImportResult:
+        data = dict(data)
+        errors = [RowError(**error) for error in data.pop("errors", [])]
+        return cls(**data, errors=errors)
+
+
+# --- the run --------------------------------------------------------------------------------
+
+
+@dataclass
+class _Row:
+    number: int
+    values: dict[str, Any]
+    community: Division | None = None
+    organisation: Organisation | None = None
+    instance: Any = None
+    pk: int | None = None
+    action: str = ""
+    changed: list[str] = field(default_factory=list)
+
+
+class _Run:
+    """The state of one import: the ledger, the user, where the columns are, the problems."""
+
+    def __init__(self, ledger: Ledger, user: User, header: HeaderMap, result: ImportResult):
+        self.ledger = ledger
+        self.user = user
+        self.header = header
+        self.columns = ledger.column_map
+        self.result = result
+        self.bad: set[int] = set()
+        self.lock = False
+
+    def error(self, row: int, key: str | None, message) -> None:
+        if key is None or key not in self.columns:
+            self.result.errors.append(RowError(row, "", str(message)))
+        else:
+            self.result.errors.append(
+                RowError(
+                    row,
+                    self.header.label(key, self.columns),
+                    str(message),
+                    self.header.index.get(key),
+                )
+            )
+        self.bad.add(row)
+
+    def present(self, key: str) -> bool:
+        return key in self.header.index
+
+    def locked(self, queryset):
+        return queryset.select_for_update(of=("self",)) if self.lock else queryset
+
+
+def ledger_import(
+    *,
+    source,
+    filename: str,
+    acting_user: User,
+    ledger: str | None = None,
+    dry_run: bool = False,
+    skip_invalid: bool = False,
+    progress: Progress | None = None,
+) -> ImportResult:
+    """Import a ledger file (.xlsx or .csv) as ``acting_user``.
+
+    ``ledger`` is one of ``LEDGERS`` or None to tell it from the sheet name or the headers.
+    With ``dry_run`` nothing is written and the result says what would be created, updated
+    or left unchanged. Unless ``skip_invalid``, a file with any problem writes nothing.
+    Never raises for a bad file or bad rows: the result lists every problem.
+    """
+    steps = ledger_import_steps(
+        source=source,
+        filename=filename,
+        acting_user=acting_user,
+        ledger=ledger,
+        dry_run=dry_run,
+        skip_invalid=skip_invalid,
+    )
+    while True:
+        try:
+            event = next(steps)
+        except StopIteration as stop:
+            return stop.value
+        if progress is not None:
+            progress(*event)
+
+
+def ledger_import_steps(
+    *,
+    source,
+    filename: str,
+    acting_user: User,
+    ledger: str | None = None,
+    dry_run: bool = False,
+    skip_invalid: bool = False,
+) -> Generator[tuple[str, int, int | None], None, ImportResult]:
+    """``ledger_import`` as a generator of progress events ``(phase, done, total)`` that
+    returns the result: the web page streams these while a large file is imported."""
+    result = ImportResult(filename=filename, dry_run=dry_run, skip_invalid=skip_invalid)
+    try:
+        spreadsheet = open_spreadsheet(source, filename)
+    except SpreadsheetError as error:
+        result.errors.append(RowError(0, "", error.message))
+        return result
+    chosen = LEDGERS.get(ledger) if ledger else None
+    sheet, chosen = _choose_sheet(spreadsheet, chosen)
+    if sheet is None:
+        result.errors.append(RowError(0, "", _("The workbook has no worksheet with data.")))
+        return result
+    result.sheet = sheet
+    estimate = spreadsheet.row_estimate(sheet)
+    rows = spreadsheet.rows(sheet)
+    try:
+        header_row = next(((n, v) for n, v in rows if _nonblank(v)), None)
+    except SpreadsheetError as error:
+        result.errors.append(RowError(0, "", error.message))
+        return result
+    if header_row is None:
+        result.errors.append(
+            RowError(0, "", _("The sheet %(sheet)s is empty.") % {"sheet": f"「{sheet}」"})
+        )
+        return result
+    number, cells = header_row
+    if chosen is None:
+        chosen = _ledger_from_header(number, cells)
+        if chosen is None:
+            result.errors.append(
+                RowError(
+                    number,
+                    "",
+                    _(
+                        "Can't tell which ledger this is from its headers; choose the ledger, "
+                        "or start from the template for it."
+                    ),
+                )
+            )
+            return result
+    result.ledger = chosen.kind
+    result.header_row = number
+    refusal = ledger_import_refusal(chosen, acting_user)
+    if refusal:
+        result.errors.append(RowError(0, "", refusal))
+        return result
+    header, problems = match_header(number, cells, chosen.columns)
+    if "community" not in header.index and "community_code" not in header.index:
+        problems.append(
+            RowError(
+                number,
+                COMMUNITY.label,
+                _("this required column is missing (the header row must name it: %(names)s)")
+                % {"names": "「社区」、「社区代码」"},
+            )
+        )
+    result.errors.extend(problems)
+    if header.ignored:
+        result.notices.append(
+            _("Columns ignored (not part of this ledger): %(columns)s")
+            % {"columns": "、".join(f"「{name}」" for name in header.ignored)}
+        )
+    if problems:
+        return result
+    run = _Run(chosen, acting_user, header, result)
+
+    # 1. Read every row and turn its cells into values; cell problems are collected.
+    parsed: list[_Row] = []
+    try:
+        for number, cells in rows:
+            if not _nonblank(cells):
+                continue
+            if len(parsed) == MAX_ROWS:
+                result.errors.append(
+                    RowError(
+                        number,
+                        "",
+                        _("A file may hold at most %(max)s rows; split it into several files.")
+                        % {"max": f"{MAX_ROWS:,}"},
+                    )
+                )
+                return result
+            parsed.append(_parse_row(run, number, cells))
+            if len(parsed) % PROGRESS_EVERY == 0:
+                yield ("read", len(parsed), estimate)
+    except SpreadsheetError as error:
+        result.errors.append(RowError(0, "", error.message))
+        return result
+    result.rows = len(parsed)
+    if not parsed:
+        result.errors.append(
+            RowError(0, "", _("The sheet has a header row but no data rows below it."))
+        )
+        return result
+    yield ("read", len(parsed), len(parsed))
+
+    # 2. Check the rows against the database and 3. write, in one transaction.
+    planner = {MEMBERS: _plan_members, ACTIVITIES: _plan_activities}.get(
+        chosen.kind, _plan_organisations
+    )
+    reason = _("Imported from %(file)s") % {"file": filename or "Excel"}
+    if dry_run:
+        yield from planner(run, parsed)
+        _tally(run, parsed)
+        return result
+    run.lock = True
+    try:
+        with transaction.atomic():
+            yield from planner(run, parsed)
+            _tally(run, parsed)
+            if result.errors and not skip_invalid:
+                transaction.set_rollback(True)
+                return result
+            yield from _write(run, parsed, reason)
+            result.written = True
+    except IntegrityError:
+        # Someone changed the same records between our check and our write.
+        result.written = False
+        result.errors.append(
+            RowError(
+                0,
+                "",
+                _(
+                    "The ledger changed while the file was being imported (another user saved "
+                    "the same records); nothing was imported. Upload the file again."
+                ),
+            )
+        )
+    return result
+
+
+def _nonblank(cells) -> bool:
+    return any(c is not None and (not isinstance(c, str) or c.strip()) for c in cells)
+
+
+def _choose_sheet(spreadsheet, ledger: Ledger | None) -> tuple[str | None, Ledger | None]:
+    skip = {normalise_header(name) for name in INSTRUCTION_SHEET_NAMES}
+    sheets = [name for name in spreadsheet.sheet_names if normalise_header(name) not in skip]
+    if not sheets:
+        return None, ledger
+    by_title = {}
+    for candidate in LEDGERS.values():
+        for name in candidate.names():
+            by_title[normalise_header(name)] = candidate
+    if ledger is not None:
+        for name in sheets:
+            if by_title.get(normalise_header(name)) is ledger:
+                return name, ledger
+        return sheets[0], ledger
+    for name in sheets:
+        if normalise_header(name) in by_title:
+            return name, by_title[normalise_header(name)]
+    return sheets[0], None
+
+
+INSTRUCTION_SHEET_NAMES = INSTRUCTIONS_SHEET + OPTIONS_SHEET
+
+
+def _ledger_from_header(number: int, cells) -> Ledger | None:
+    """The ledger whose required columns are all there and which knows most of the headers."""
+    scored = []
+    for ledger in LEDGERS.values():
+        header, problems = match_header(number, cells, ledger.columns)
+        has_community = "community" in header.index or "community_code" in header.index
+        if not problems and has_community:
+            scored.append((len(header.index), ledger))
+    scored.sort(key=lambda item: -item[0])
+    if not scored or (len(scored) > 1 and scored[0][0] == scored[1][0]):
+        return None
+    return scored[0][1]
+
+
+def _parse_row(run: _Run, number: int, cells) -> _Row:
+    values: dict[str, Any] = {}
+    width = len(cells)
+    for key, index in run.header.index.items():
+        column = run.columns[key]
+        raw = cells[index] if index < width else None
+        try:
+            value = column.parse(raw)
+        except CellValueError as error:
+            run.error(number, key, error.message)
+            continue
+        if column.required and value in ("", None, []):
+            run.error(number, key, _("this cell must be filled in"))
+            continue
+        values[key] = value
+    return _Row(number, values)
+
+
+def _tally(run: _Run, rows: list[_Row]):
+    result = run.result
+    result.created = result.updated = result.unchanged = 0
+    for row in rows:
+        if row.number in run.bad:
+            continue
+        if row.action == CREATE:
+            result.created += 1
+        elif row.action == UPDATE:
+            result.updated += 1
+        elif row.action == UNCHANGED:
+            result.unchanged += 1
+        if row.action in (CREATE, UPDATE) and len(result.changes) < MAX_CHANGES_LISTED:
+            result.changes.append(
+                {
+                    "row": row.number,
+                    "action": row.action,
+                    "label": str(row.instance),
+                    "fields": [
+                        run.header.label(key, run.columns)
+                        for key in row.changed
+                        if key in run.columns
+                    ],
+                }
+            )
+    result.skipped = len({row.number for row in rows} & run.bad)
+    result.errors.sort(key=lambda error: (error.row, error.column_index or 0))
+
+
+# --- communities ----------------------------------------------------------------------------
+
+
+def _split_community(text: str) -> list[str]:
+    text = text.replace("／", "/").replace("\\", "/").replace("＼", "/")
+    return [part.strip() for part in text.split("/") if part.strip()]
+
+
+# The statistics name a community by its committee (坪山社区居委会, 桂木园社区居民委员会); people
+# write 坪山社区. Names are compared without these endings.
+DIVISION_NAME_ENDINGS = ("居民委员会", "村民委员会", "居委会", "村委会", "居委", "办事处", "工作站")
+
+
+def division_key(name: str) -> str:
+    for ending in DIVISION_NAME_ENDINGS:
+        if name.endswith(ending) and len(name) > len(ending):
+            return name[: -len(ending)]
+    return name
+
+
+def _name_variants(name: str) -> set[str]:
+    key = division_key(name)
+    return {name, key, *(key + ending for ending in DIVISION_NAME_ENDINGS[:5])}
+
+
+class _Communities:
+    """Resolves the community cells of all rows with a few queries, and knows which of the
+    communities are inside the user's jurisdiction (the one scope check for divisions)."""
+
+    def __init__(self, run: _Run, rows: list[_Row]):
+        self.run = run
+        self.memo: dict[tuple, tuple] = {}
+        codes: set[str] = set()
+        names: set[str] = set()
+        for row in rows:
+            code = row.values.get("community_code")
+            if code:
+                codes.add(code)
+            text = row.values.get("community")
+            if text:
+                parts = _split_community(text)
+                if len(parts) == 1 and parts[0].isdigit():
+                    codes.add(parts[0])
+                elif parts:
+                    names |= _name_variants(parts[-1])
+        related = Division.objects.select_related("parent__parent")
+        self.by_code = {d.code: d for d in _chunked(related, "code__in", codes)}
+        self.by_name: dict[str, list[Division]] = defaultdict(list)
+        for division in _chunked(related.filter(level=DivisionLevel.COMMUNITY), "name__in", names):
+            self.by_name[division_key(division.name)].append(division)
+        candidates = set(self.by_code) | {d.code for group in self.by_name.values() for d in group}
+        self.in_scope = set(
+            _chunked(
+                Division.objects.restrict(run.user, CHANGE).values_list("code", flat=True),
+                "code__in",
+                candidates,
+            )
+        )
+
+    def resolve(self, row: _Row) -> Division | None:
+        """The row's community; its problems, if any, reported on the row. A file names the
+        same few communities on thousands of rows: each distinct cell is worked out once."""
+        key = (row.values.get("community_code"), row.values.get("community"))
+        outcome = self.memo.get(key)
+        if outcome is None:
+            errors_before = len(self.run.result.errors)
+            division = self._resolve(row)
+            problems = [
+                (error.column_index, error.message)
+                for error in self.run.result.errors[errors_before:]
+            ]
+            outcome = self.memo[key] = (division, problems)
+            return division
+        division, problems = outcome
+        for index, message in problems:
+            key = (
+                next(k for k, i in self.run.header.index.items() if i == index)
+                if (index is not None)
+                else None
+            )
+            self.run.error(row.number, key, message)
+        return division
+
+    def _resolve(self, row: _Row) -> Division | None:
+        run = self.run
+        code = row.values.get("community_code")
+        text = row.values.get("community")
+        if code:
+            return self._by_code(row, code, "community_code", text)
+        if not text:
+            run.error(
+                row.number,
+                "community",
+                _("give the community (street/community) or its 12-digit code"),
+            )
+            return None
+        parts = _split_community(text)
+        if len(parts) == 1 and parts[0].isdigit():
+            return self._by_code(row, parts[0], "community", "")
+        candidates = [
+            d for d in self.by_name.get(division_key(parts[-1]), []) if self._names(d, parts)
+        ]
+        if not candidates:
+            run.error(
+                row.number,
+                "community",
+                _(
+                    "no community called %(text)s; write street/community "
+                    "(e.g. 坪山街道/坪山社区) or the 12-digit community code"
+                )
+                % {"text": f"「{text}」"},
+            )
+            return None
+        inside = [d for d in candidates if d.code in self.in_scope]
+        if len(inside) == 1:
+            return inside[0]
+        if not inside:
+            return self._in_scope(row, candidates[0], "community")
+        run.error(
+            row.number,
+            "community",
+            _(
+                "%(text)s is ambiguous: %(count)s communities have this name (%(list)s); "
+                "write street/community (e.g. %(example)s) or the 12-digit community code"
+            )
+            % {
+                "text": f"「{text}」",
+                "count": len(inside),
+                "list": "、".join(community_label(d) for d in inside[:5]),
+                "example": community_label(inside[0]),
+            },
+        )
+        return None
+
+    def _by_code(self, row: _Row, code: str, key: str, text: str) -> Division | None:
+        run = self.run
+        division = self.by_code.get(code)
+        if division is None:
+            run.error(row.number, key, _("no community has the code %(code)s") % {"code": code})
+            return None
+        if division.level != DivisionLevel.COMMUNITY:
+            run.error(
+                row.number,
+                key,
+                _("%(code)s is the code of %(name)s, a %(level)s, not of a community")
+                % {"code": code, "name": division.name, "level": division.get_level_display()},
+            )
+            return None
+        parts = _split_community(text) if text else []
+        if parts and not (parts == [code] or self._names(division, parts)):
+            run.error(
+                row.number,
+                "community",
+                _("the community code %(code)s is %(label)s, but this cell says %(text)s")
+                % {"code": code, "label": community_label(division), "text": f"「{text}」"},
+            )
+            return None
+        return self._in_scope(row, division, key)
+
+    def _in_scope(self, row: _Row, division: Division, key: str) -> Division | None:
+        if division.code not in self.in_scope:
+            self.run.error(
+                row.number,
+                key,
+                _("%(community)s is outside your jurisdiction")
+                % {"community": community_label(division)},
+            )
+            return None
+        return division
+
+    @staticmethod
+    def _names(division: Division, parts: list[str]) -> bool:
+        """Whether "district/street/community" (or a tail of it) names this division."""
+        chain = []
+        node = division
+        while node is not None and len(chain) < len(parts):
+            chain.append(division_key(node.name))
+            node = node.parent
+        return list(reversed(chain)) == [division_key(part) for part in parts]
+
+
+def _chunked(queryset, lookup: str, values: Iterable, size: int = 5000):
+    values = list(values)
+    for start in range(0, len(values), size):
+        yield from queryset.filter(**{lookup: values[start : start + size]})
+
+
+# --- assigning and validating ---------------------------------------------------------------
+
+MASKED_NEW = gettext_lazy(
+    "this number is masked (it has * in it); a masked number can only keep the one on "
+    "record, so type the full number for a new entry"
+)
+MASKED_MISMATCH = gettext_lazy(
+    "this masked number doesn't match the one on record; type the full number to change it"
+)
+
+
+def _target(model_field, value):
+    """What a cell sets the field to: a blank cell clears the field, or gives it its default
+    where it can't be blank."""
+    if value in (None, "") and not model_field.blank:
+        return model_field.get_default()
+    if value is None and model_field.blank and not model_field.null:
+        return model_field.get_default()
+    return value
+
+
+def _differs(run: _Run, row: _Row, stored: dict, keys: Iterable[str], meta) -> bool:
+    """Whether the row would change the stored values (a matching masked cell never does)."""
+    columns, values = run.columns, row.values
+    for key in keys:
+        if key not in values:
+            continue
+        value = values[key]
+        if is_masked(value):
+            if MASKS[key](stored[key] or "") != value:
+                return True
+            continue
+        if not columns[key].equivalent(stored[key], _target(meta.get_field(key), value)):
+            return True
+    return False
+
+
+def _assign(run: _Run, row: _Row, instance, keys: Iterable[str], existing: bool) -> list[str]:
+    """Put the row's values on the instance; returns the fields that change. A masked cell
+    (138****8000) leaves the stored number alone."""
+    changed = []
+    meta = instance._meta
+    for key in keys:
+        if key not in row.values:
+            continue
+        value = row.values[key]
+        stored = getattr(instance, key)
+        if is_masked(value):
+            if not existing:
+                run.error(row.number, key, MASKED_NEW)
+            elif MASKS[key](stored or "") != value:
+                run.error(row.number, key, MASKED_MISMATCH)
+            continue
+        value = _target(meta.get_field(key), value)
+        if existing and run.columns[key].equivalent(stored, value):
+            continue
+        setattr(instance, key, value)
+        changed.append(key)
+    return changed
+
+
+def _validate(run: _Run, row: _Row, instance, assigned: Iterable[str], always=()) -> bool:
+    """The model's own validation of the assigned fields (``clean_fields``, then ``clean``).
+    Foreign keys were resolved from the database above, so their per-row existence query is
+    skipped; uniqueness is checked over all rows at once by the callers."""
+    check = set(assigned) | set(always)
+    exclude = {
+        f.name for f in instance._meta.concrete_fields if f.name not in check or f.is_relation
+    }
+    try:
+        instance.full_clean(exclude=exclude, validate_unique=False, validate_constraints=False)
+    except ValidationError as error:
+        for key, messages in error.message_dict.items():
+            column = key if key in run.columns else None
+            if key == "community":
+                column = "community" if run.present("community") else "community_code"
+            if key == NON_FIELD_ERRORS:
+                column = None
+            for message in messages:
+                run.error(row.number, column, message)
+        return False
+    return True
+
+
+def _fill(run: _Run, row: _Row, instance, keys: tuple[str, ...], existing: bool, always=()):
+    """Assign, validate and say what changed (after the model's own normalisation, e.g. of
+    phone and ID numbers); None if the row has problems."""
+    before = {key: getattr(instance, key) for key in keys} if existing else {}
+    changed = _assign(run, row, instance, keys, existing)
+    if row.number in run.bad or not _validate(run, row, instance, changed, always):
+        return None
+    if existing:
+        columns = run.columns
+        changed = [
+            key
+            for key in changed
+            if not columns[key].equivalent(before[key], getattr(instance, key))
+        ]
+    return changed
+
+
+def _load(run: _Run, model, pks: Iterable[int], *related: str) -> dict:
+    """Full (and, when writing, row-locked) instances of the records that will change."""
+    queryset = model.objects.select_related(*related) if related else model.objects.all()
+    return {obj.pk: obj for obj in _chunked(run.locked(queryset), "pk__in", set(pks))}
+
+
+def _status_refusal(name: str, status: str) -> str:
+    if status == OrgStatus.EXITED:
+        return _("%(name)s has exited; it can no longer be changed.") % {"name": f"「{name}」"}
+    return _(
+        "%(name)s is in the ledger as a %(status)s organisation; an import never changes an "
+        "organisation's status: use the review workflow (filing, registration or exit "
+        "application) for that"
+    ) % {"name": f"「{name}」", "status": OrgStatus(status).label}
+
+
+def _outside(name: str) -> str:
+    return _("%(name)s is outside your jurisdiction") % {"name": f"「{name}」"}
+
+
+# --- organisation ledgers -------------------------------------------------------------------
+
+ORG_FIELDS = tuple(
+    c.key for c in ORGANISATION_COLUMNS if c.key not in ("community", "community_code")
+)
+NO_COMMUNITY = gettext_lazy("give the community (street/community) or its 12-digit code")
+
+
+def _plan_organisations(run: _Run, rows: list[_Row]):
+    ledger = run.ledger
+    communities = _Communities(run, rows)
+    for row in rows:
+        if "community" in row.values or "community_code" in row.values:
+            row.community = communities.resolve(row)
+        elif row.number not in run.bad:
+            run.error(row.number, "community", NO_COMMUNITY)
+
+    key_field = {GROUPS: None, FILED: "filing_number", REGISTERED: "credit_code"}[ledger.kind]
+    if key_field == "credit_code":
+        _check_credit_codes(run, rows)
+    if key_field == "filing_number":
+        for row in rows:
+            if not row.values.get("filing_number") and row.number not in run.bad:
+                run.error(row.number, "filing_number", _("this cell must be filled in"))
+
+    def key_of(row: _Row):
+        if key_field is None:
+            return (row.community.code, row.values.get("name")) if row.community else None
+        return row.values.get(key_field) or None
+
+    # The same record twice in one file.
+    first_seen: dict[Any, int] = {}
+    for row in rows:
+        key = key_of(row)
+        if key is None or row.number in run.bad:
+            continue
+        if key in first_seen:
+            run.error(
+                row.number,
+                key_field or "name",
+                _("duplicates row %(row)s (same %(key)s); each record may appear once")
+                % {"row": first_seen[key], "key": ledger.key_help},
+            )
+        else:
+            first_seen[key] = row.number
+
+    # What is stored under each key (every status: a status change is refused, never taken
+    # for a new record); plain values, so unchanged rows cost no model instance.
+    fields = ORG_FIELDS + _ledger_fields(ledger)
+    stored_fields = ("pk", "status", "community_id", *fields)
+    existing: dict[Any, dict] = {}
+    if key_field is None:
+        names = {row.values.get("name") for row in rows if row.community}
+        codes = {row.community.code for row in rows if row.community}
+        queryset = Organisation.objects.filter(community_id__in=codes).exclude(
+            status=OrgStatus.EXITED
+        )
+        for stored in _chunked(queryset.values(*stored_fields), "name__in", names):
+            existing[(stored["community_id"], stored["name"])] = stored
+    else:
+        keys = {row.values.get(key_field) for row in rows if row.values.get(key_field)}
+        queryset = Organisation.objects.values(*stored_fields)
+        for stored in _chunked(queryset, f"{key_field}__in", keys):
+            existing[stored[key_field]] = stored
+    # The one scope check for the records to update.
+    in_scope = set(
+        _chunked(
+            Organisation.objects.restrict(run.user, CHANGE).values_list("pk", flat=True),
+            "pk__in",
+            {stored["pk"] for stored in existing.values()},
+        )
+    )
+    yield ("check", 0, len(rows))
+
+    now = timezone.now()
+    meta = Organisation._meta
+    to_load: list[_Row] = []
+    for done, row in enumerate(rows, start=1):
+        if done % PROGRESS_EVERY == 0:
+            yield ("check", done, len(rows))
+        if row.number in run.bad or row.community is None:
+            continue
+        stored = existing.get(key_of(row))
+        if stored is None:
+            org = Organisation(status=ledger.status, community=row.community, created_at=now)
+            changed = _fill(run, row, org, fields, False)
+            row.instance = org
+            if changed is not None:
+                row.changed, row.action = changed, CREATE
+            continue
+        if stored["status"] != ledger.status:
+            run.error(
+                row.number, key_field or "name", _status_refusal(stored["name"], stored["status"])
+            )
+        elif stored["pk"] not in in_scope:
+            run.error(row.number, "community", _outside(stored["name"]))
+        elif stored["community_id"] == row.community.code and not _differs(
+            run, row, stored, fields, meta
+        ):
+            row.action = UNCHANGED
+        else:
+            row.pk = stored["pk"]
+            to_load.append(row)
+
+    instances = _load(run, Organisation, (row.pk for row in to_load))
+    for row in to_load:
+        org = instances.get(row.pk)
+        if org is None:
+            run.error(
+                row.number, None, _("this record was deleted meanwhile; upload the file again")
+            )
+            continue
+        moved = org.community_id != row.community.code
+        org.community = row.community
+        changed = _fill(run, row, org, fields, True)
+        row.instance = org
+        if changed is None:
+            continue
+        if moved:
+            changed.append("community")
+        row.changed = changed
+        row.action = UPDATE if changed else UNCHANGED
+        if changed:
+            org.updated_at = now
+    _check_organisation_uniqueness(run, rows)
+    yield ("check", len(rows), len(rows))
+
+
+def _ledger_fields(ledger: Ledger) -> tuple[str, ...]:
+    return {
+        GROUPS: (),
+        FILED: ("filing_number", "filed_on"),
+        REGISTERED: ("credit_code", "legal_form", "registered_on", "filing_number", "filed_on"),
+    }[ledger.kind]
+
+
+def _check_credit_codes(run: _Run, rows: list[_Row]):
+    """Credit codes: valid (GB 32100-2015), issued by civil affairs, of the legal form given."""
+    for row in rows:
+        code = row.values.get("credit_code")
+        if not code:
+            continue
+        try:
+            code = clean_credit_code(code)
+        except ValidationError as error:
+            run.error(row.number, "credit_code", error.messages[0])
+            continue
+        row.values["credit_code"] = code
+        if code[0] != CIVIL_AFFAIRS_AUTHORITY:
+            run.error(
+                row.number,
+                "credit_code",
+                _("%(code)s was not issued by civil affairs (it must start with 5)")
+                % {"code": code},
+            )
+            continue
+        form = row.values.get("legal_form")
+        expected = LegalForm.CREDIT_CODE_TYPE.get(form)
+        if form and expected and code[1] != expected:
+            run.error(
+                row.number,
+                "credit_code",
+                _(
+                    "the second character of %(code)s says it is not a %(form)s "
+                    "(a %(form)s's code starts with 5%(expected)s)"
+                )
+                % {"code": code, "form": LegalForm(form).label, "expected": expected},
+            )
+
+
+def _check_organisation_uniqueness(run: _Run, rows: list[_Row]):
+    """Names live in a community, filing numbers and credit codes are unique system-wide:
+    checked against the database and within the file, for all rows at once."""
+    planned = [
+        row
+        for row in rows
+        if row.number not in run.bad and row.action in (CREATE, UPDATE) and row.instance
+    ]
+    if not planned:
+        return
+    # A live name per community.
+    codes = {row.instance.community_id for row in planned}
+    names = {row.instance.name for row in planned}
+    taken: dict[tuple, tuple] = {}
+    queryset = (
+        Organisation.objects.filter(community_id__in=codes)
+        .exclude(status=OrgStatus.EXITED)
+        .values_list("pk", "community_id", "name", "status")
+    )
+    for pk, code, name, status in _chunked(queryset, "name__in", names):
+        taken[(code, name)] = (pk, status)
+    seen: dict[tuple, int] = {}
+    for row in planned:
+        org = row.instance
+        pair = (org.community_id, org.name)
+        other = taken.get(pair)
+        if other is not None and other[0] != org.pk:
+            if other[1] != org.status:
+                run.error(row.number, "name", _status_refusal(org.name, other[1]))
+            else:
+                run.error(
+                    row.number,
+                    "name",
+                    _("a live organisation called %(name)s already exists in %(community)s")
+                    % {"name": f"「{org.name}」", "community": community_label(org.community)},
+                )
+        elif pair in seen:
+            run.error(
+                row.number,
+                "name",
+                _("row %(row)s already has an organisation of this name in this community")
+                % {"row": seen[pair]},
+            )
+        else:
+            seen[pair] = row.number
+    # Filing numbers and credit codes that another organisation already has.
+    for key in ("filing_number", "credit_code"):
+        if not run.present(key):
+            continue
+        values = {getattr(row.instance, key) for row in planned if getattr(row.instance, key)}
+        owners = {
+            number: (pk, status)
+            for pk, number, status in _chunked(
+                Organisation.objects.values_list("pk", key, "status"), f"{key}__in", values
+            )
+        }
+        seen = {}
+        for row in planned:
+            number = getattr(row.instance, key)
+            if not number or row.number in run.bad:
+                continue
+            owner = owners.get(number)
+            if owner is not None and owner[0] != row.instance.pk:
+                if owner[1] != row.instance.status and owner[1] != OrgStatus.EXITED:
+                    message = _(
+                        "%(number)s belongs to a %(status)s organisation; an import never "
+                        "changes an organisation's status: use the review workflow for that"
+                    ) % {"number": number, "status": OrgStatus(owner[1]).label}
+                else:
+                    message = _("%(number)s is already used by another organisation") % {
+                        "number": number
+                    }
+                run.error(row.number, key, message)
+            elif number in seen:
+                run.error(
+                    row.number,
+                    key,
+                    _("%(number)s is also on row %(row)s")
+                    % {"number": number, "row": seen[number]},
+                )
+            else:
+                seen[number] = row.number
+
+
+# --- members --------------------------------------------------------------------------------
+
+MEMBER_FIELDS = tuple(
+    c.key for c in MEMBER_COLUMNS if c.key not in ("community", "community_code", "organisation")
+)
+ACTIVITY_FIELDS = tuple(
+    c.key for c in ACTIVITY_COLUMNS if c.key not in ("community", "community_code", "organisation")
+)
+
+
+def _resolve_organisations(run: _Run, rows: list[_Row]):
+    """The organisation of each row, looked up among those the user may change (one query:
+    the scope check); an organisation outside is reported as not found, never described."""
+    communities = _Communities(run, rows)
+    for row in rows:
+        if "community" in row.values or "community_code" in row.values:
+            row.community = communities.resolve(row)
+        elif row.number not in run.bad:
+            run.error(row.number, "community", NO_COMMUNITY)
+    codes = {row.community.code for row in rows if row.community}
+    names = {row.values.get("organisation") for row in rows if row.community}
+    found: dict[tuple, Organisation] = {}
+    queryset = run.locked(
+        Organisation.objects.restrict(run.user, CHANGE)
+        .filter(community_id__in=codes)
+        .select_related("community__parent")
+    )
+    for org in _chunked(queryset, "name__in", names):
+        current = found.get((org.community_id, org.name))
+        if current is None or current.status == OrgStatus.EXITED:
+            found[(org.community_id, org.name)] = org
+    for row in rows:
+        if row.community is None or row.number in run.bad:
+            continue
+        org = found.get((row.community.code, row.values.get("organisation")))
+        if org is None:
+            run.error(
+                row.number,
+                "organisation",
+                _("there is no organisation called %(name)s in %(community)s that you may change")
+                % {
+                    "name": f"「{row.values.get('organisation')}」",
+                    "community": community_label(row.community),
+                },
+            )
+        elif org.status == OrgStatus.EXITED:
+            run.error(row.number, "organisation", _status_refusal(org.name, org.status))
+        else:
+            row.organisation = org
+
+
+def _phone_key(value: str) -> str:
+    if not value or is_masked(value):
+        return value or ""
+    try:
+        return clean_phone(value)
+    except ValidationError:
+        return value
+
+
+def _match_members(run: _Run, rows: list[_Row], existing: dict) -> dict[int, dict | None]:
+    """Which stored member each row is (None: a new one). One person of a name in an
+    organisation is that person; namesakes are told apart by phone number."""
+    groups: dict[tuple, list[_Row]] = defaultdict(list)
+    for row in rows:
+        if row.organisation is not None and row.number not in run.bad:
+            groups[(row.organisation.pk, row.values.get("name"))].append(row)
+    matched: dict[int, dict | None] = {}
+    for (org_id, name), group in groups.items():
+        people = existing.get((org_id, name), [])
+        if len(group) == 1 and len(people) <= 1:
+            matched[group[0].number] = people[0] if people else None
+            continue
+        claimed: dict[int, int] = {}
+        seen_phone: dict[str, int] = {}
+        for row in group:
+            phone = _phone_key(row.values.get("phone", ""))
+            if not phone:
+                run.error(
+                    row.number,
+                    "phone" if run.present("phone") else "name",
+                    _(
+                        "%(count)s people called %(name)s are in this organisation or this file; "
+                        "give the phone number to tell them apart"
+                    )
+                    % {"count": max(len(people), len(group)), "name": f"「{name}」"},
+                )
+                continue
+            if phone in seen_phone:
+                run.error(
+                    row.number,
+                    "phone",
+                    _("duplicates row %(row)s (same %(key)s); each record may appear once")
+                    % {"row": seen_phone[phone], "key": run.ledger.key_help},
+                )
+                continue
+            seen_phone[phone] = row.number
+            if is_masked(phone):
+                hits = [p for p in people if mask_phone(p["phone"]) == phone]
+            else:
+                hits = [p for p in people if _phone_key(p["phone"]) == phone]
+            if len(hits) > 1:
+                run.error(
+                    row.number,
+                    "phone",
+                    _("this masked number fits several people called %(name)s; type it in full")
+                    % {"name": f"「{name}」"},
+                )
+                continue
+            if hits and hits[0]["pk"] in claimed:
+                run.error(
+                    row.number,
+                    "phone",
+                    _("duplicates row %(row)s (same %(key)s); each record may appear once")
+                    % {"row": claimed[hits[0]["pk"]], "key": run.ledger.key_help},
+                )
+                continue
+            if hits:
+                claimed[hits[0]["pk"]] = row.number
+            matched[row.number] = hits[0] if hits else None
+    return matched
+
+
+def _plan_members(run: _Run, rows: list[_Row]):
+    _resolve_organisations(run, rows)
+    yield ("check", 0, len(rows))
+    org_ids = {row.organisation.pk for row in rows if row.organisation}
+    existing: dict[tuple, list[dict]] = defaultdict(list)
+    queryset = Member.objects.order_by("pk").values("pk", "organisation_id", *MEMBER_FIELDS)
+    for stored in _chunked(queryset, "organisation_id__in", org_ids):
+        existing[(stored["organisation_id"], stored["name"])].append(stored)
+    matched = _match_members(run, rows, existing)
+    yield from _plan_owned(run, rows, Member, MEMBER_FIELDS, matched)
+
+
+def _plan_owned(run: _Run, rows: list[_Row], model, fields: tuple[str, ...], matched: dict):
+    """Create, update or leave each row's record (members, activities) of its organisation."""
+    meta = model._meta
+    to_load: list[_Row] = []
+    for done, row in enumerate(rows, start=1):
+        if done % PROGRESS_EVERY == 0:
+            yield ("check", done, len(rows))
+        if row.number in run.bad or row.number not in matched:
+            continue
+        stored = matched[row.number]
+        if stored is None:
+            instance = model(organisation=row.organisation)
+            changed = _fill(run, row, instance, fields, False)
+            row.instance = instance
+            if changed is not None:
+                row.changed, row.action = changed, CREATE
+        elif _differs(run, row, stored, fields, meta):
+            row.pk = stored["pk"]
+            to_load.append(row)
+        else:
+            row.action = UNCHANGED
+    instances = _load(run, model, (row.pk for row in to_load))
+    for row in to_load:
+        instance = instances.get(row.pk)
+        if instance is None:
+            run.error(
+                row.number, None, _("this record was deleted meanwhile; upload the file again")
+            )
+            continue
+        instance.organisation = row.organisation
+        changed = _fill(run, row, instance, fields, True)
+        row.instance = instance
+        if changed is not None:
+            row.changed = changed
+            row.action = UPDATE if changed else UNCHANGED
+    yield ("check", len(rows), len(rows))
+
+
+# --- activities -----------------------------------------------------------------------------
+
+
+def _plan_activities(run: _Run, rows: list[_Row]):
+    _resolve_organisations(run, rows)
+    yield ("check", 0, len(rows))
+    planned = [row for row in rows if row.organisation is not None and row.number not in run.bad]
+    org_ids = {row.organisation.pk for row in planned}
+    dates = [row.values["held_on"] for row in planned if row.values.get("held_on")]
+    existing: dict[tuple, list[dict]] = defaultdict(list)
+    if dates:
+        queryset = (
+            Activity.objects.filter(held_on__range=(min(dates), max(dates)))
+            .order_by("pk")
+            .values("pk", "organisation_id", *ACTIVITY_FIELDS)
+        )
+        for stored in _chunked(queryset, "organisation_id__in", org_ids):
+            existing[(stored["organisation_id"], stored["held_on"], stored["title"])].append(stored)
+    seen: dict[tuple, int] = {}
+    matched: dict[int, dict | None] = {}
+    for row in planned:
+        key = (row.organisation.pk, row.values.get("held_on"), row.values.get("title"))
+        if key in seen:
+            run.error(
+                row.number,
+                "title",
+                _("duplicates row %(row)s (same %(key)s); each record may appear once")
+                % {"row": seen[key], "key": run.ledger.key_help},
+            )
+            continue
+        seen[key] = row.number
+        matches = existing.get(key, [])
+        if len(matches) > 1:
+            run.error(
+                row.number,
+                "title",
+                _(
+                    "%(count)s activities with this date and title are already recorded; "
+                    "correct them in the organisation's page first"
+                )
+                % {"count": len(matches)},
+            )
+            continue
+        matched[row.number] = matches[0] if matches else None
+    yield from _plan_owned(run, rows, Activity, ACTIVITY_FIELDS, matched)
+
+
+# --- writing --------------------------------------------------------------------------------
+
+
+def _write(run: _Run, rows: list[_Row], reason: str):
+    """Bulk writes with a history row for every created or changed record."""
+    model = run.ledger.model
+    good = [row for row in rows if row.number not in run.bad]
+    creates = [row.instance for row in good if row.action == CREATE]
+    updates = [row for row in good if row.action == UPDATE]
+    total = len(creates) + len(updates)
+    done = 0
+    for start in range(0, len(creates), BATCH * 4):
+        batch = creates[start : start + BATCH * 4]
+        bulk_create_with_history(
+            batch,
+            model,
+            batch_size=BATCH,
+            default_user=run.user,
+            default_change_reason=reason,
+        )
+        done += len(batch)
+        yield ("write", done, total)
+    # One bulk update per set of changed fields keeps each UPDATE narrow.
+    by_fields: dict[tuple, list] = defaultdict(list)
+    for row in updates:
+        fields = set(row.changed)
+        if model is Organisation:
+            fields.add("updated_at")
+        by_fields[tuple(sorted(fields))].append(row.instance)
+    for fields, objects in by_fields.items():
+        for start in range(0, len(objects), BATCH * 4):
+            batch = objects[start : start + BATCH * 4]
+            _update_rows(model, batch, fields)
+            # fields=[]: simple-history writes the history rows only (the rows are updated).
+            bulk_update_with_history(
+                batch,
+                model,
+                [],
+                batch_size=BATCH,
+                default_user=run.user,
+                default_change_reason=reason,
+            )
+            done += len(batch)
+            yield ("write", done, total)
+
+
+def _update_rows(model, objects: list, fields: Iterable[str]):
+    """``UPDATE … SET <fields> WHERE pk = %s`` for every object in one ``executemany``.
+    Django's ``bulk_update`` builds a CASE expression per field and row, which takes longer
+    than checking the whole file; values are prepared by the fields themselves as usual."""
+    meta = model._meta
+    quote = connection.ops.quote_name
+    columns = [meta.get_field(name) for name in fields]
+    sql = "UPDATE {} SET {} WHERE {} = %s".format(
+        quote(meta.db_table),
+        ", ".join(f"{quote(column.column)} = %s" for column in columns),
+        quote(meta.pk.column),
+    )
+    params = [
+        [column.get_db_prep_save(getattr(obj, column.attname), connection) for column in columns]
+        + [obj.pk]
+        for obj in objects
+    ]
+    with connection.cursor() as cursor:
+        cursor.executemany(sql, params)
+
+
+def ledger_columns(kind: str) -> tuple[Column, ...]:
+    return LEDGERS[kind].columns
+
+
+__all__ = [
+    "ACTIVITIES",
+    "FILED",
+    "GROUPS",
+    "LEDGERS",
+    "MEMBERS",
+    "REGISTERED",
+    "ImportResult",
+    "Ledger",
+    "community_label",
+    "ledger_import",
+    "ledger_import_refusal",
+    "ledger_import_steps",
+    "mask_id_number",
+    "mask_phone",
+]
