@@ -12,6 +12,7 @@ from registry.choices import (
     ServiceTarget,
 )
 from registry.models import Application, BrandProject, Division, Organisation
+from registry.selectors_oversight import CreditListOrganisationFilters
 
 
 class WithinDivisionFilter(django_filters.CharFilter):
@@ -59,7 +60,7 @@ class DivisionFilterSet(django_filters.FilterSet):
         return queryset.filter(name__icontains=value) | queryset.filter(code__startswith=value)
 
 
-class OrganisationFilterSet(django_filters.FilterSet):
+class OrganisationFilterSet(CreditListOrganisationFilters, django_filters.FilterSet):
     q = django_filters.CharFilter(method="filter_search", label=_("search"))
     status = django_filters.MultipleChoiceFilter(choices=OrgStatus.choices, label=_("status"))
     org_type = django_filters.ChoiceFilter(choices=OrgType.choices, label=_("type"))

@@ -1,4 +1,13 @@
 from rest_framework.routers import SimpleRouter
 
+from registry.api.oversight import (
+    AnnualReportViewSet,
+    CreditListEntryViewSet,
+    DormancyCaseViewSet,
+)
+
 router = SimpleRouter()
+router.register("annual-reports", AnnualReportViewSet, basename="annual-report")
+router.register("credit-list-entries", CreditListEntryViewSet, basename="credit-list-entry")
+router.register("dormancy-cases", DormancyCaseViewSet, basename="dormancy-case")
 urlpatterns = router.urls

@@ -1,0 +1,377 @@
+"""Oversight reads that pages, the API and other apps reuse: filter sets for reports, credit
+lists and dormancy cases; the credit-list filters for organisations; the overdue summary per
+street and district; an organisation's oversight history.
+
+Everything here takes querysets already restricted to a user (``restrict``) or restricts them
+itself; nothing widens a user's view.
+"""
+
+from __future__ import annotations
+
+import datetime
+from dataclasses import dataclass
+
+import django_filters
+from django.db.models import Count, Exists, OuterRef, Q, QuerySet
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+from registry.choices import DivisionLevel, OrgStatus
+from registry.models import (
+    AnnualReport,
+    CreditListEntry,
+    Division,
+    DormancyCase,
+    Organisation,
+    OversightSettings,
+)
+from registry.models.oversight import (
+    CaseStatus,
+    CreditListKind,
+    DormancySignal,
+    ReportStatus,
+)
+from registry.selectors import TimelineEntry, organisation_timeline
+from registry.services.oversight import owing_q
+
+# --- credit lists on organisations --------------------------------------------------------------
+
+
+def open_listing(kind: str) -> Exists:
+    """``Exists`` over an ``Organisation`` queryset: it is on the ``kind`` list now."""
+    return Exists(
+        CreditListEntry.objects.filter(
+            organisation=OuterRef("pk"), kind=kind, removed_on__isnull=True
+        )
+    )
+
+
+def filter_on_abnormal_list(queryset: QuerySet, value: bool | None) -> QuerySet:
+    """Organisations on (``True``) or off (``False``) the abnormal-activity list now."""
+    if value is None:
+        return queryset
+    condition = open_listing(CreditListKind.ABNORMAL)
+    return queryset.filter(condition if value else ~condition)
+
+
+def filter_on_serious_list(queryset: QuerySet, value: bool | None) -> QuerySet:
+    """Organisations on (``True``) or off (``False``) the serious-dishonesty list now."""
+    if value is None:
+        return queryset
+    condition = open_listing(CreditListKind.SERIOUS)
+    return queryset.filter(condition if value else ~condition)
+
+
+def organisations_on_credit_list(queryset: QuerySet | None = None) -> QuerySet:
+    """Organisations on either list now (grading: "orgs on a credit list can't be graded")."""
+    queryset = Organisation.objects.all() if queryset is None else queryset
+    return queryset.filter(
+        open_listing(CreditListKind.ABNORMAL) | open_listing(CreditListKind.SERIOUS)
+    )
+
+
+class CreditListOrganisationFilters(django_filters.FilterSet):
+    """Mix into ``OrganisationFilterSet``: ``?on_abnormal_list=true`` / ``?on_serious_list=true``.
+
+    ``class OrganisationFilterSet(CreditListOrganisationFilters, django_filters.FilterSet)``
+    (django-filter collects declared filters from FilterSet bases only, hence the base class).
+    """
+
+    on_abnormal_list = django_filters.BooleanFilter(
+        method="filter_on_abnormal_list", label=_("on the abnormal-activity list")
+    )
+    on_serious_list = django_filters.BooleanFilter(
+        method="filter_on_serious_list", label=_("on the serious-dishonesty list")
+    )
+
+    class Meta:
+        model = Organisation
+        fields = []
+
+    def filter_on_abnormal_list(self, queryset, name, value):
+        return filter_on_abnormal_list(queryset, value)
+
+    def filter_on_serious_list(self, queryset, name, value):
+        return filter_on_serious_list(queryset, value)
+
+
+# --- filter sets of the oversight models ------------------------------------------------------
+
+
+class WithinFilterSet(django_filters.FilterSet):
+    """``?within=<division code>``: rows of organisations in that subtree, through the registry's
+    one scoped ``WithinDivisionFilter`` (a code outside the user's jurisdiction matches nothing).
+
+    Imported when used, not with this module, so that ``registry/filters.py`` can import the
+    organisation filters above without an import cycle.
+    """
+
+    within = django_filters.CharFilter(method="filter_within", label=_("within division code"))
+
+    def filter_within(self, queryset, name, value):
+        from registry.filters import WithinDivisionFilter
+
+        within = WithinDivisionFilter(path_field="organisation__community__path")
+        within.parent = self
+        return within.filter(queryset, value)
+
+
+class AnnualReportFilterSet(WithinFilterSet):
+    year = django_filters.NumberFilter(label=_("year"))
+    status = django_filters.MultipleChoiceFilter(choices=ReportStatus.choices, label=_("status"))
+    overdue = django_filters.BooleanFilter(
+        method="filter_overdue", label=_("not submitted by the deadline")
+    )
+    outstanding = django_filters.BooleanFilter(
+        method="filter_outstanding", label=_("overdue and not yet accepted")
+    )
+    organisation = django_filters.NumberFilter(
+        field_name="organisation_id", label=_("organisation (id)")
+    )
+    q = django_filters.CharFilter(
+        field_name="organisation__name", lookup_expr="icontains", label=_("organisation name")
+    )
+
+    class Meta:
+        model = AnnualReport
+        fields = []
+
+    def filter_overdue(self, queryset, name, value):
+        return queryset.filter(overdue_since__isnull=not value)
+
+    def filter_outstanding(self, queryset, name, value):
+        outstanding = Q(overdue_since__isnull=False) & ~Q(status=ReportStatus.ACCEPTED)
+        return queryset.filter(outstanding if value else ~outstanding)
+
+
+class CreditListEntryFilterSet(WithinFilterSet):
+    kind = django_filters.ChoiceFilter(choices=CreditListKind.choices, label=_("list"))
+    current = django_filters.BooleanFilter(
+        field_name="removed_on", lookup_expr="isnull", label=_("still listed")
+    )
+    organisation = django_filters.NumberFilter(
+        field_name="organisation_id", label=_("organisation (id)")
+    )
+    report_year = django_filters.NumberFilter(label=_("annual report year"))
+    listed_after = django_filters.DateFilter(
+        field_name="listed_on", lookup_expr="gte", label=_("listed on or after")
+    )
+    listed_before = django_filters.DateFilter(
+        field_name="listed_on", lookup_expr="lte", label=_("listed on or before")
+    )
+    q = django_filters.CharFilter(
+        field_name="organisation__name", lookup_expr="icontains", label=_("organisation name")
+    )
+
+    class Meta:
+        model = CreditListEntry
+        fields = []
+
+
+#: the statuses an organisation has when each tier owns it (the inverse of OWNER_LEVEL)
+OWNED_STATUSES = {
+    level: {status for status, owner in OrgStatus.OWNER_LEVEL.items() if owner == level}
+    for level in set(OrgStatus.OWNER_LEVEL.values())
+}
+
+
+def owned_by_tier_q(level: str, prefix: str = "") -> Q:
+    """Organisations (through ``prefix``) that the tier at ``level`` owns: by their status, or
+    for an exited one by the status it left from."""
+    statuses = OWNED_STATUSES.get(level, set())
+    return Q(**{f"{prefix}status__in": statuses}) | Q(
+        **{f"{prefix}status": OrgStatus.EXITED, f"{prefix}status_before_exit__in": statuses}
+    )
+
+
+class DormancyCaseFilterSet(WithinFilterSet):
+    status = django_filters.MultipleChoiceFilter(choices=CaseStatus.choices, label=_("status"))
+    pending = django_filters.BooleanFilter(method="filter_pending", label=_("awaiting a decision"))
+    mine = django_filters.BooleanFilter(
+        method="filter_mine", label=_("owned by my tier (my inbox)")
+    )
+    signal = django_filters.ChoiceFilter(
+        choices=DormancySignal.choices, method="filter_signal", label=_("signal")
+    )
+    organisation = django_filters.NumberFilter(
+        field_name="organisation_id", label=_("organisation (id)")
+    )
+    q = django_filters.CharFilter(
+        field_name="organisation__name", lookup_expr="icontains", label=_("organisation name")
+    )
+
+    class Meta:
+        model = DormancyCase
+        fields = []
+
+    def filter_pending(self, queryset, name, value):
+        condition = Q(status__in=CaseStatus.PENDING)
+        return queryset.filter(condition if value else ~condition)
+
+    def filter_mine(self, queryset, name, value):
+        user = getattr(self.request, "user", None)
+        if not value or user is None or user.is_superuser:
+            return queryset
+        # The queryset is already the user's subtree; what their tier owns in it is the inbox.
+        return queryset.filter(owned_by_tier_q(user.tier_level or "", "organisation__"))
+
+    def filter_signal(self, queryset, name, value):
+        return queryset.filter(signals__contains=f",{value},")
+
+
+# --- the overdue summary ----------------------------------------------------------------------
+
+
+@dataclass
+class OverdueRow:
+    division: Division
+    due: int = 0
+    on_time: int = 0
+    late: int = 0
+    outstanding: int = 0
+    accepted: int = 0
+
+    @property
+    def on_time_rate(self) -> float | None:
+        return self.on_time / self.due if self.due else None
+
+
+SUMMARY_LEVELS = (DivisionLevel.DISTRICT, DivisionLevel.STREET, DivisionLevel.COMMUNITY)
+#: from an organisation to the division it is counted under, by summary level
+SUMMARY_PATHS = {
+    DivisionLevel.DISTRICT: "community__parent__parent",
+    DivisionLevel.STREET: "community__parent",
+    DivisionLevel.COMMUNITY: "community",
+}
+
+
+def summary_levels_for(user) -> list[str]:
+    """The levels ``user`` may break a summary down by: their own tier's and those below."""
+    if user.is_superuser or user.tier_level in (None, DivisionLevel.CITY):
+        return list(SUMMARY_LEVELS)
+    rank = DivisionLevel.rank(user.tier_level)
+    return [level for level in SUMMARY_LEVELS if DivisionLevel.rank(level) >= rank]
+
+
+def summary_level_for(user) -> str:
+    """The level a summary is broken down by for ``user`` by default: the one below theirs."""
+    if user.is_superuser or user.tier_level in (None, DivisionLevel.CITY):
+        return DivisionLevel.DISTRICT
+    levels = summary_levels_for(user)
+    return levels[1] if len(levels) > 1 else levels[0]
+
+
+def overdue_summary(user, *, year: int, level: str) -> list[OverdueRow]:
+    """Per district, street or community in ``user``'s jurisdiction: organisations owing the
+    report for ``year``, reports submitted on time, late ones (overdue, whether or not submitted
+    since), those still outstanding (overdue and not accepted), and accepted ones.
+
+    Three queries whatever the number of organisations; every count comes from restricted
+    querysets and only divisions the user may see get a row.
+    """
+    if level not in summary_levels_for(user):
+        level = summary_level_for(user)
+    config = OversightSettings.current()
+    path = SUMMARY_PATHS[level]
+    rows = {
+        division.pk: OverdueRow(division=division)
+        for division in Division.objects.restrict(user).filter(level=level).order_by("path")
+    }
+    owing = (
+        Organisation.objects.restrict(user)
+        .filter(owing_q(year, config))
+        .order_by()
+        .values(f"{path}_id")
+        .annotate(count=Count("pk"))
+    )
+    for row in owing:
+        if row[f"{path}_id"] in rows:
+            rows[row[f"{path}_id"]].due = row["count"]
+    deadline = config.report_deadline(year)
+    reports = (
+        AnnualReport.objects.restrict(user)
+        .filter(year=year)
+        .order_by()
+        .values(f"organisation__{path}_id")
+        .annotate(
+            on_time=Count("pk", filter=Q(first_submitted_on__lte=deadline)),
+            late=Count("pk", filter=Q(overdue_since__isnull=False)),
+            outstanding=Count(
+                "pk", filter=Q(overdue_since__isnull=False) & ~Q(status=ReportStatus.ACCEPTED)
+            ),
+            accepted=Count("pk", filter=Q(status=ReportStatus.ACCEPTED)),
+        )
+    )
+    for row in reports:
+        summary = rows.get(row[f"organisation__{path}_id"])
+        if summary is not None:
+            summary.on_time, summary.late = row["on_time"], row["late"]
+            summary.outstanding, summary.accepted = row["outstanding"], row["accepted"]
+    return [row for row in rows.values() if row.due or row.late or row.on_time or row.accepted]
+
+
+def default_report_year(today: datetime.date | None = None) -> int:
+    """The year whose reports are being made or chased now: last year."""
+    return (today or timezone.localdate()).year - 1
+
+
+# --- history ----------------------------------------------------------------------------------
+
+
+def oversight_timeline(organisation: Organisation) -> list[TimelineEntry]:
+    """``organisation_timeline`` plus the history of the organisation's annual reports, credit
+    list entries and dormancy cases, newest first, in the same form."""
+    from registry.selectors import HISTORY_ACTIONS, _display, _tracked_fields
+
+    entries = organisation_timeline(organisation)
+    labels = {
+        AnnualReport: lambda row: str(row.year),
+        CreditListEntry: lambda row: str(dict(CreditListKind.choices).get(row.kind, row.kind)),
+        DormancyCase: lambda row: row.flagged_on.isoformat(),
+    }
+    for model, label in labels.items():
+        rows = list(
+            model.history.filter(organisation_id=organisation.pk)
+            .select_related("history_user")
+            .order_by("id", "history_date", "history_id")
+        )
+        fields = _tracked_fields(model)
+        previous = {}
+        for row in rows:
+            before = previous.get(row.id)
+            changes = []
+            if before is not None:
+                for name, attname in fields:
+                    old, new = getattr(before, attname), getattr(row, attname)
+                    if old != new:
+                        changes.append(_field_change(model, name, _display, old, new))
+            previous[row.id] = row
+            if before is not None and not changes and row.history_type == "~":
+                continue
+            entries.append(
+                TimelineEntry(
+                    when=row.history_date,
+                    user=row.history_user,
+                    model=model._meta.model_name,
+                    model_label=str(model._meta.verbose_name),
+                    object_id=row.id,
+                    object_label=label(row),
+                    action=row.history_type,
+                    action_label=str(HISTORY_ACTIONS[row.history_type]),
+                    reason=row.history_change_reason or "",
+                    changes=changes,
+                )
+            )
+    entries.sort(key=lambda e: (e.when, e.model, e.object_id), reverse=True)
+    return entries
+
+
+def _field_change(model, name, display, old, new):
+    from registry.selectors import FieldChange
+
+    return FieldChange(
+        field=name,
+        label=str(model._meta.get_field(name).verbose_name),
+        old=display(model, name, old, {}),
+        new=display(model, name, new, {}),
+    )
