@@ -6,7 +6,7 @@ VENV ?= .venv
 PY := $(VENV)/bin/python
 HOST ?= 127.0.0.1:8000
 
-.PHONY: run install demo test test-deps test-sqlite test-postgres lint messages
+.PHONY: run install demo test test-deps test-sqlite test-postgres test-schemathesis lint messages
 
 $(PY):
 	$(PYTHON) -m venv $(VENV)
@@ -31,6 +31,7 @@ test: test-deps
 	$(MAKE) --no-print-directory lint
 	$(MAKE) --no-print-directory test-sqlite
 	$(MAKE) --no-print-directory test-postgres
+	$(MAKE) --no-print-directory test-schemathesis
 
 lint:
 	$(VENV)/bin/ruff check .
@@ -43,6 +44,10 @@ test-sqlite:
 test-postgres:
 	@echo "== test suite on PostgreSQL =="
 	DATABASE_URL="$$(bash .ci/start-postgres)" bash .ci/pytest $(PYTEST_ARGS)
+
+test-schemathesis:
+	@echo "== API fuzzing (Schemathesis) on PostgreSQL =="
+	DATABASE_URL="$$(bash .ci/start-postgres)" bash .ci/schemathesis
 
 messages: $(PY)
 	$(PY) manage.py makemessages -l zh_Hans --ignore=.venv --ignore=tests --ignore=bench
