@@ -123,4 +123,6 @@ class ApplicationAdmin(SimpleHistoryAdmin):
 
     def has_delete_permission(self, request, obj=None):
         return False
+
+
 from registry import admin_oversight  # noqa: E402, F401  (registers the oversight models)

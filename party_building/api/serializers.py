@@ -41,6 +41,15 @@ class ScopedQuerysetsMixin:
         return fields
 
 
+class DivisionCodeField(serializers.SlugRelatedField):
+    """A division code; text the database can't hold (NUL bytes) is simply not a code."""
+
+    def to_internal_value(self, data):
+        if isinstance(data, str) and "\x00" in data:
+            self.fail("does_not_exist", slug_name=self.slug_field, value=data.replace("\x00", ""))
+        return super().to_internal_value(data)
+
+
 class ReasonMixin(serializers.Serializer):
     reason = serializers.CharField(
         write_only=True,
@@ -61,9 +70,7 @@ class PartyCoverageSerializer(serializers.ModelSerializer):
 
 
 class PartyOrganisationSerializer(ScopedQuerysetsMixin, ReasonMixin, serializers.ModelSerializer):
-    guiding_division = serializers.SlugRelatedField(
-        slug_field="code", queryset=Division.objects.none()
-    )
+    guiding_division = DivisionCodeField(slug_field="code", queryset=Division.objects.none())
     covered_organisations = serializers.PrimaryKeyRelatedField(
         many=True,
         queryset=Organisation.objects.none(),

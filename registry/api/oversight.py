@@ -233,7 +233,7 @@ class AnnualReportViewSet(ServiceResponseMixin, ScopedModelViewSet):
         ],
         responses=OverdueRowSerializer(many=True),
     )
-    @action(detail=False, methods=["get"], url_path="overdue-summary")
+    @action(detail=False, methods=["get"], url_path="overdue-summary", pagination_class=None)
     def overdue_summary(self, request):
         """Per district, street or community in the caller's jurisdiction: organisations owing
         the year's report, submitted on time, late, still outstanding, accepted."""
