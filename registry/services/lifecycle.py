@@ -57,9 +57,10 @@ def _lock_organisation(organisation: Organisation, acting_user: User, action: st
 def _lock_application(application: Application, acting_user: User) -> Application:
     try:
         return (
+            # No joins: after waiting for the lock PostgreSQL re-reads the locked row, but not
+            # the rows an outer join brought (the decider would come back empty).
             Application.objects.restrict(acting_user, VIEW)
             .select_for_update(of=("self",))
-            .select_related("organisation", "decided_by")
             .get(pk=application.pk)
         )
     except Application.DoesNotExist:

@@ -4,6 +4,7 @@ import threading
 
 import pytest
 from django.db import connection, connections
+from django.utils import translation
 
 from core.exceptions import Conflict
 from registry.choices import ApplicationAction, ApplicationKind, OrgStatus
@@ -30,12 +31,13 @@ def test_two_threads_approving_one_filing_record_exactly_one_decision(
         try:
             user = User.objects.get(pk=user_pk)
             barrier.wait(timeout=10)
-            application_decide(
-                application=application,
-                action=ApplicationAction.APPROVE,
-                acting_user=user,
-                reason=f"approved by {user.username}",
-            )
+            with translation.override("en"):
+                application_decide(
+                    application=application,
+                    action=ApplicationAction.APPROVE,
+                    acting_user=user,
+                    reason=f"approved by {user.username}",
+                )
             outcomes[user_pk] = "approved"
         except Conflict as error:
             outcomes[user_pk] = error
@@ -54,7 +56,7 @@ def test_two_threads_approving_one_filing_record_exactly_one_decision(
         "approved",
     ]
     conflict = next(o for o in outcomes.values() if isinstance(o, Conflict))
-    assert "already" in str(conflict)
+    assert "already Approved by street-" in str(conflict)
     group.refresh_from_db()
     assert group.status == OrgStatus.FILED
     filed_rows = Organisation.history.filter(id=group.pk, status=OrgStatus.FILED)
