@@ -109,7 +109,8 @@ class PartyCoverageViewSet(ScopedViewSetMixin, viewsets.GenericViewSet):
 
     queryset = Division.objects.all()
     serializer_class = CoverageFiguresSerializer
-    pagination_class = CoveragePagination
+    # The figures are one object; only the uncovered rows behind a figure are paged.
+    pagination_class = None
     filter_backends: list = []
 
     def _query(self, serializer_class):
