@@ -13,7 +13,12 @@ from rest_framework.exceptions import NotFound, ValidationError
 from rest_framework.pagination import PageNumberPagination
 from rest_framework.response import Response
 
-from core.api import ScopedModelViewSet, ScopedReadOnlyModelViewSet, ScopedViewSetMixin
+from core.api import (
+    ScopedAutoSchema,
+    ScopedModelViewSet,
+    ScopedReadOnlyModelViewSet,
+    ScopedViewSetMixin,
+)
 from party_building.api.serializers import (
     CoverageFiguresSerializer,
     CoverageQuerySerializer,
@@ -103,6 +108,13 @@ class CoveragePagination(PageNumberPagination):
     page_size = 50
 
 
+class SingleObjectSchema(ScopedAutoSchema):
+    """The coverage "list" answers one object (a node, its figures and its children)."""
+
+    def _is_list_view(self, serializer=None):
+        return False
+
+
 class PartyCoverageViewSet(ScopedViewSetMixin, viewsets.GenericViewSet):
     """Party-coverage figures of a node and its child nodes (``?scope=<division code>``,
     default the caller's own), and the uncovered rows behind a figure."""
@@ -111,6 +123,7 @@ class PartyCoverageViewSet(ScopedViewSetMixin, viewsets.GenericViewSet):
     serializer_class = CoverageFiguresSerializer
     # The figures are one object; only the uncovered rows behind a figure are paged.
     pagination_class = None
+    schema = SingleObjectSchema()
     filter_backends: list = []
 
     def _query(self, serializer_class):
