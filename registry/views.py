@@ -72,7 +72,7 @@ from registry.public import (
 from registry.rules import checklist_for, condition_label
 from registry.selectors import organisation_timeline
 from registry.services.lifecycle import (
-    _acts_for,
+    acts_for,
     application_decide,
     application_resubmit,
     application_submit,
@@ -195,13 +195,13 @@ def organisation_actions(user, organisation: Organisation, open_kinds: set[str])
             can_change
             and organisation.status == OrgStatus.ACTIVITY_GROUP
             and ApplicationKind.FILING not in open_kinds
-            and _acts_for(user, organisation.community)
+            and acts_for(user, organisation.community)
         ),
         "register": (
             can_change
             and organisation.status == OrgStatus.FILED
             and ApplicationKind.REGISTRATION not in open_kinds
-            and _acts_for(user, organisation.street)
+            and acts_for(user, organisation.street)
         ),
         "exit": (
             can_change
@@ -209,7 +209,7 @@ def organisation_actions(user, organisation: Organisation, open_kinds: set[str])
             and ApplicationKind.EXIT not in open_kinds
             and (user.is_superuser or user.role in (*owning_roles, Role.ORGANISATION_LEADER))
         ),
-        "hub": can_change and live and _acts_for(user, organisation.street),
+        "hub": can_change and live and acts_for(user, organisation.street),
         "reverse_exit": can_change and organisation.status == OrgStatus.EXITED,
     }
 
@@ -217,11 +217,11 @@ def organisation_actions(user, organisation: Organisation, open_kinds: set[str])
 def application_actions(user, application: Application) -> dict:
     """Which of decide / resubmit / withdraw the review page offers this user."""
     initiator = (
-        _acts_for(user, application.initiating_division) or application.submitted_by_id == user.pk
+        acts_for(user, application.initiating_division) or application.submitted_by_id == user.pk
     )
     return {
         "decide": application.status == ApplicationStatus.SUBMITTED
-        and _acts_for(user, application.reviewing_division),
+        and acts_for(user, application.reviewing_division),
         "resubmit": application.status == ApplicationStatus.RETURNED and initiator,
         "withdraw": application.is_open and initiator,
     }

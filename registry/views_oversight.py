@@ -42,7 +42,7 @@ from registry.selectors_oversight import (
     summary_level_for,
     summary_levels_for,
 )
-from registry.services.lifecycle import _acts_for
+from registry.services.lifecycle import acts_for
 from registry.services.oversight import (
     OFFICER_ROLES,
     annual_report_accept,
@@ -216,8 +216,8 @@ class ReportDetailView(ScopedQuerysetMixin, DetailView):
         is_leader = (
             user.role == Role.ORGANISATION_LEADER and user.organisation_id == organisation.pk
         )
-        reporter = in_change_scope and live and (is_leader or _acts_for(user, owner))
-        reviewer = in_change_scope and live and _acts_for(user, owner)
+        reporter = in_change_scope and live and (is_leader or acts_for(user, owner))
+        reviewer = in_change_scope and live and acts_for(user, owner)
         context.update(
             deadline=OversightSettings.current().report_deadline(report.year),
             can_edit=reporter and report.is_editable,
@@ -423,7 +423,7 @@ class CaseDetailView(ScopedQuerysetMixin, DetailView):
         decides = (
             case.status == CaseStatus.OPEN
             and case.is_within(user, CHANGE)
-            and _acts_for(user, organisation.owning_division())
+            and acts_for(user, organisation.owning_division())
         )
         activities = Activity.objects.restrict(user).filter(organisation=organisation)
         context.update(

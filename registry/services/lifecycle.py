@@ -67,7 +67,7 @@ def _lock_application(application: Application, acting_user: User) -> Applicatio
         raise OutOfJurisdiction() from None
 
 
-def _acts_for(user: User, division: Division | None) -> bool:
+def acts_for(user: User, division: Division | None) -> bool:
     """Whether the user acts for exactly this tier node (superusers act for any)."""
     return user.is_superuser or (division is not None and user.division_id == division.pk)
 
@@ -132,11 +132,11 @@ def _initiating_tier(kind: str, organisation: Organisation, acting_user: User):
     """The tier node that initiates this kind of application, after checking the user may."""
     if kind == ApplicationKind.FILING:
         node = organisation.community
-        allowed = _acts_for(acting_user, node)
+        allowed = acts_for(acting_user, node)
         who = _("the community's staff")
     elif kind == ApplicationKind.REGISTRATION:
         node = organisation.street
-        allowed = _acts_for(acting_user, node)
+        allowed = acts_for(acting_user, node)
         who = _("the street office")
     else:
         if acting_user.role == Role.ORGANISATION_LEADER:
@@ -337,7 +337,7 @@ def application_decide(
     ):
         raise TransitionNotAllowed(requested=action)
     application = _lock_application(application, acting_user)
-    if not _acts_for(acting_user, application.reviewing_division):
+    if not acts_for(acting_user, application.reviewing_division):
         raise NotPermitted(
             _("Only %(tier)s reviews this application.")
             % {"tier": application.reviewing_division.name}
@@ -380,7 +380,7 @@ def application_withdraw(*, application: Application, acting_user: User, reason:
     """The initiating tier withdraws an application that is still open."""
     application = _lock_application(application, acting_user)
     if not (
-        _acts_for(acting_user, application.initiating_division)
+        acts_for(acting_user, application.initiating_division)
         or application.submitted_by_id == acting_user.pk
     ):
         raise NotPermitted(_("Only the tier that applied can withdraw the application."))
@@ -413,7 +413,7 @@ def exit_reverse(*, organisation: Organisation, acting_user: User, reason: str) 
         .first()
     )
     approving = exit_application.reviewing_division if exit_application else None
-    if not _acts_for(acting_user, approving):
+    if not acts_for(acting_user, approving):
         raise NotPermitted(_("Only the tier that approved the exit can reverse it."))
     reason = normalise_text(reason)
     if not reason:

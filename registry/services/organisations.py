@@ -16,7 +16,7 @@ from core.scoping import CHANGE
 from core.validators import normalise_text
 from registry.choices import OrgStatus
 from registry.models import Activity, BrandProject, Division, Member, Organisation, User
-from registry.services.lifecycle import _acts_for, _lock_organisation, _require_live, _stamp
+from registry.services.lifecycle import _lock_organisation, _require_live, _stamp, acts_for
 
 ORGANISATION_FIELDS = {
     "name",
@@ -159,7 +159,7 @@ def hub_designate(
     """The street office designates a live organisation of its street as a hub (枢纽型)."""
     organisation = _lock_organisation(organisation, acting_user, CHANGE)
     _require_live(organisation, "hub")
-    if not _acts_for(acting_user, organisation.street):
+    if not acts_for(acting_user, organisation.street):
         raise NotPermitted(_("Only the street office designates hub organisations."))
     if organisation.is_hub:
         raise TransitionNotAllowed(_("Already a hub organisation."), current="hub")
@@ -173,7 +173,7 @@ def hub_designate(
 def hub_revoke(*, organisation: Organisation, acting_user: User, reason: str) -> Organisation:
     """Withdraw a hub designation (the date and street stay in history)."""
     organisation = _lock_organisation(organisation, acting_user, CHANGE)
-    if not _acts_for(acting_user, organisation.street):
+    if not acts_for(acting_user, organisation.street):
         raise NotPermitted(_("Only the street office designates hub organisations."))
     if not organisation.is_hub:
         raise TransitionNotAllowed(_("Not a hub organisation."), current="not_hub")

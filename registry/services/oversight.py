@@ -58,12 +58,12 @@ from registry.models.oversight import (
     ReportStatus,
 )
 from registry.services.lifecycle import (
-    _acts_for,
     _check_conditions,
     _lock_organisation,
     _require_live,
     _reviewing_tier,
     _stamp,
+    acts_for,
     application_submit,
 )
 
@@ -257,7 +257,7 @@ def _may_report_for(user: User, organisation: Organisation) -> bool:
     """The organisation's own leader, or its owning tier acting on its behalf."""
     if user.role == Role.ORGANISATION_LEADER:
         return user.organisation_id == organisation.pk
-    return _acts_for(user, organisation.owning_division())
+    return acts_for(user, organisation.owning_division())
 
 
 def _require_reporter(user: User, organisation: Organisation):
@@ -269,7 +269,7 @@ def _require_reporter(user: User, organisation: Organisation):
 
 
 def _require_reviewer(user: User, organisation: Organisation):
-    if not _acts_for(user, organisation.owning_division()):
+    if not acts_for(user, organisation.owning_division()):
         raise NotPermitted(
             _("Only %(tier)s reviews this organisation's annual reports.")
             % {"tier": organisation.owning_division().name}
@@ -519,7 +519,7 @@ def _lock_case(case: DormancyCase, acting_user: User) -> tuple[DormancyCase, Org
 
 
 def _require_owning_tier(user: User, organisation: Organisation):
-    if not _acts_for(user, organisation.owning_division()):
+    if not acts_for(user, organisation.owning_division()):
         raise NotPermitted(
             _("Only %(tier)s decides on this organisation's dormancy.")
             % {"tier": organisation.owning_division().name}
