@@ -5,6 +5,7 @@ PYTHON ?= python3
 VENV ?= .venv
 PY := $(VENV)/bin/python
 HOST ?= 127.0.0.1:8000
+REPORTS := test-results
 
 .PHONY: run install demo test test-deps test-sqlite test-postgres test-schemathesis lint messages
 
@@ -28,10 +29,13 @@ test-deps: $(PY)
 	$(PY) -m pip install --quiet -e ".[test]"
 
 test: test-deps
+	rm -rf $(REPORTS) schemathesis-report
 	$(MAKE) --no-print-directory lint
 	$(MAKE) --no-print-directory test-sqlite
 	$(MAKE) --no-print-directory test-postgres
 	$(MAKE) --no-print-directory test-schemathesis
+	@$(PY) .ci/summary $(REPORTS)/sqlite.xml $(REPORTS)/postgresql.xml \
+		schemathesis-report/superuser.xml schemathesis-report/street_officer.xml
 
 lint:
 	$(VENV)/bin/ruff check .
@@ -39,11 +43,11 @@ lint:
 
 test-sqlite:
 	@echo "== test suite on SQLite =="
-	env -u DATABASE_URL bash .ci/pytest $(PYTEST_ARGS)
+	env -u DATABASE_URL bash .ci/pytest --junitxml=$(REPORTS)/sqlite.xml $(PYTEST_ARGS)
 
 test-postgres:
 	@echo "== test suite on PostgreSQL =="
-	DATABASE_URL="$$(bash .ci/start-postgres)" bash .ci/pytest $(PYTEST_ARGS)
+	DATABASE_URL="$$(bash .ci/start-postgres)" bash .ci/pytest --junitxml=$(REPORTS)/postgresql.xml $(PYTEST_ARGS)
 
 test-schemathesis:
 	@echo "== API fuzzing (Schemathesis) on PostgreSQL =="
