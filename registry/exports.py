@@ -50,6 +50,27 @@ from registry.models import Division, Organisation, User
 CHUNK = 2000
 TEMPLATE_ROWS = 2000
 MAX_COMMUNITY_CHOICES = 3000
+#: a column the registered organisations' export adds after the ledger's own: the assessment
+#: grade in force today. Not a ledger column: an import reports it as ignored and never writes it.
+GRADE_HEADER = "评估等级"
+GRADE_WIDTH = 10
+
+
+def _has_grade_column(ledger: Ledger) -> bool:
+    return ledger.model is Organisation and ledger.status == OrgStatus.REGISTERED
+
+
+def _with_current_grade(queryset: QuerySet) -> QuerySet:
+    """Adds ``current_grade`` from the grading app (imported when used: it sits above the
+    registry)."""
+    from grading.selectors import annotate_current_grade
+
+    return annotate_current_grade(queryset)
+
+
+def _header(ledger: Ledger) -> list[str]:
+    header = [column.zh for column in ledger.columns]
+    return [*header, GRADE_HEADER] if _has_grade_column(ledger) else header
 
 
 def may_see_full_numbers(user: User) -> bool:
@@ -134,7 +155,11 @@ def ledger_rows(
         reveal = may_see_full_numbers(user)
     lookups = _lookups(ledger)
     names = [name for group in lookups for name in group]
-    queryset = ledger_queryset(ledger, user, within=within).values_list(*names)
+    queryset = ledger_queryset(ledger, user, within=within)
+    if _has_grade_column(ledger):
+        queryset = _with_current_grade(queryset)
+        names.append("current_grade")
+    queryset = queryset.values_list(*names)
     getters = []
     position = 0
     for column, group in zip(ledger.columns, lookups, strict=True):
@@ -144,16 +169,19 @@ def ledger_rows(
             render = _renderer(column, reveal)
             getters.append(lambda row, i=position, render=render: render(row[i]))
         position += len(group)
+    if _has_grade_column(ledger):
+        getters.append(lambda row, i=position: f"{row[i]}A" if row[i] else None)
     return ([get(row) for get in getters] for row in queryset.iterator(chunk_size=CHUNK))
 
 
 def ledger_sheet(
     ledger: Ledger, user: User, *, within: str | None = None, reveal: bool | None = None
 ) -> SheetSpec:
+    widths = [column.width for column in ledger.columns]
     return SheetSpec(
         title=ledger.zh,
-        header=[column.zh for column in ledger.columns],
-        widths=[column.width for column in ledger.columns],
+        header=_header(ledger),
+        widths=[*widths, GRADE_WIDTH] if _has_grade_column(ledger) else widths,
         text_columns=[i for i, column in enumerate(ledger.columns) if column.as_text],
         rows=ledger_rows(ledger, user, within=within, reveal=reveal),
     )
@@ -173,7 +201,7 @@ def ledger_csv(
 ) -> Iterator[str]:
     """The ledger as streamed CSV lines, UTF-8 with a BOM for Excel."""
     rows = ledger_rows(ledger, user, within=within, reveal=reveal)
-    return iter_csv([column.zh for column in ledger.columns], rows)
+    return iter_csv(_header(ledger), rows)
 
 
 def ledger_export(

@@ -34,13 +34,24 @@ PUBLIC_FIELDS = (
     "community__name",
     "community__parent__name",
     "community__parent__parent__name",
+    # annotated by ``_with_current_grade``: the assessment grade in force today (1-5) or None
+    "current_grade",
 )
+
+
+def _with_current_grade(organisations: QuerySet) -> QuerySet:
+    """Adds ``current_grade`` (1-5 for 1A-5A, or None): a grade is public knowledge. From the
+    grading app, imported when used (it sits above the registry)."""
+    from grading.selectors import annotate_current_grade
+
+    return annotate_current_grade(organisations)
 
 
 def public_register_organisations(
     *, q: str = "", district: str = "", street: str = "", field: str = ""
 ) -> QuerySet:
-    """Filed and registered organisations matching a public search, as dicts of public fields.
+    """Filed and registered organisations matching a public search, as dicts of public fields
+    and ``current_grade`` (the assessment grade in force today, 1-5, or None).
 
     Unscoped on purpose (see the module docstring). ``q`` matches the name, the start of the
     filing number or the start of the credit code; ``district`` and ``street`` are division
@@ -62,11 +73,11 @@ def public_register_organisations(
                 .first()
             )
             if path is None:
-                return organisations.none().values(*PUBLIC_FIELDS)
+                return _with_current_grade(organisations.none()).values(*PUBLIC_FIELDS)
             organisations = organisations.filter(community__path__startswith=path)
     if field:
         organisations = organisations.filter(field=field)
-    return organisations.order_by("name", "pk").values(*PUBLIC_FIELDS)
+    return _with_current_grade(organisations).order_by("name", "pk").values(*PUBLIC_FIELDS)
 
 
 def public_register_districts() -> QuerySet:

@@ -252,6 +252,25 @@ class BrandProjectCreateSerializer(PortableModelSerializer):
 # --- organisations -------------------------------------------------------------------------
 
 
+def _current_grades(organisation_ids) -> dict:
+    """``{id: (level, valid until)}`` of the organisations' current grades, from the grading app
+    (imported when used: it sits above the registry)."""
+    from grading.selectors import current_grades
+
+    return current_grades(organisation_ids)
+
+
+class OrganisationListSerializer(serializers.ListSerializer):
+    """A page of organisations: their current grades are read in one query for the page."""
+
+    def to_representation(self, data):
+        rows = list(data.all() if hasattr(data, "all") else data)
+        grades = _current_grades([row.pk for row in rows])
+        for row in rows:
+            row._current_grade = grades.get(row.pk, (None, None))
+        return super().to_representation(rows)
+
+
 class OrganisationSerializer(ReadModelSerializer):
     """An organisation as lists show it."""
 
@@ -265,9 +284,16 @@ class OrganisationSerializer(ReadModelSerializer):
     service_targets = serializers.ListField(
         child=serializers.ChoiceField(choices=ServiceTarget.choices), read_only=True
     )
+    current_grade = serializers.SerializerMethodField(
+        help_text=_("The assessment grade in force today (1 to 5 for 1A to 5A), or null.")
+    )
+    current_grade_valid_until = serializers.SerializerMethodField(
+        help_text=_("The last day the current grade is valid, or null.")
+    )
 
     class Meta:
         model = Organisation
+        list_serializer_class = OrganisationListSerializer
         fields = [
             "id",
             "name",
@@ -292,8 +318,28 @@ class OrganisationSerializer(ReadModelSerializer):
             "exit_reason",
             "exited_on",
             "updated_at",
+            "current_grade",
+            "current_grade_valid_until",
         ]
         read_only_fields = fields
+
+    def _grade(self, organisation) -> tuple:
+        grade = getattr(organisation, "_current_grade", None)
+        if grade is None:  # one organisation on its own (a detail, or the answer to a write)
+            grade = _current_grades([organisation.pk]).get(organisation.pk, (None, None))
+            organisation._current_grade = grade
+        return grade
+
+    @extend_schema_field(
+        {"type": "integer", "minimum": 1, "maximum": 5, "nullable": True, "readOnly": True}
+    )
+    def get_current_grade(self, organisation) -> int | None:
+        return self._grade(organisation)[0]
+
+    @extend_schema_field({"type": "string", "format": "date", "nullable": True, "readOnly": True})
+    def get_current_grade_valid_until(self, organisation):
+        until = self._grade(organisation)[1]
+        return until.isoformat() if until else None
 
     # A dictionary look-up: DRF calling get_status_display() inspects its signature every row.
     def get_status_display(self, organisation) -> str:

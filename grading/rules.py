@@ -1,0 +1,145 @@
+"""The arithmetic of grading, kept free of the database so that it can be tested exactly.
+
+Points are ``Decimal`` throughout. An organisation's score is the aggregate of its experts'
+totals, rounded half-up to two decimal places (the precision scores are published in); the
+grade is looked up from that published score, so the grade always matches the score people see.
+"""
+
+from __future__ import annotations
+
+import datetime
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from decimal import ROUND_HALF_UP, Decimal
+
+from django.utils.translation import gettext as _
+
+from grading.choices import GRADE_VALIDITY_YEARS, Aggregation, grade_label
+
+CENT = Decimal("0.01")
+
+
+@dataclass(frozen=True)
+class Band:
+    """``level`` is earned by a score ``>= lower_bound`` (inclusive) or ``> lower_bound``."""
+
+    level: int
+    lower_bound: Decimal
+    inclusive: bool
+
+    def admits(self, score: Decimal) -> bool:
+        return score >= self.lower_bound if self.inclusive else score > self.lower_bound
+
+    def as_json(self) -> dict:
+        return {
+            "level": self.level,
+            "lower_bound": str(self.lower_bound.quantize(CENT)),
+            "inclusive": self.inclusive,
+        }
+
+    @classmethod
+    def from_json(cls, data: dict) -> Band:
+        return cls(int(data["level"]), Decimal(str(data["lower_bound"])), bool(data["inclusive"]))
+
+
+def band_problems(bands: Sequence[Band]) -> list[str]:
+    """Why a set of bands is not usable (empty when it is): each level at most once, and the
+    bounds rising strictly with the level so that no score falls in two bands."""
+    problems = []
+    levels = [band.level for band in bands]
+    if len(set(levels)) != len(levels):
+        problems.append(_("a level appears twice"))
+    ordered = sorted(bands, key=lambda band: band.level)
+    for lower, higher in zip(ordered, ordered[1:], strict=False):
+        if higher.lower_bound < lower.lower_bound or (
+            higher.lower_bound == lower.lower_bound and (higher.inclusive or not lower.inclusive)
+        ):
+            problems.append(
+                _("the bound of %(higher)s is not above that of %(lower)s")
+                % {"higher": grade_label(higher.level), "lower": grade_label(lower.level)}
+            )
+    return problems
+
+
+def level_for(score: Decimal, bands: Iterable[Band]) -> int | None:
+    """The level ``score`` earns: the highest band that admits it; ``None`` is no grade."""
+    for band in sorted(bands, key=lambda band: band.level, reverse=True):
+        if band.admits(score):
+            return band.level
+    return None
+
+
+def round_points(value: Decimal) -> Decimal:
+    return value.quantize(CENT, rounding=ROUND_HALF_UP)
+
+
+def aggregate(totals: Sequence[Decimal], method: str, trim: int = 1) -> Decimal:
+    """The score from the experts' totals: their mean, or with ``trim`` totals dropped at each
+    end (trimmed mean), rounded half-up to two places. Refuses a trimmed mean that would drop
+    every total (``ValueError``)."""
+    if not totals:
+        raise ValueError("no totals")
+    values = sorted(Decimal(total) for total in totals)
+    if method == Aggregation.TRIMMED_MEAN:
+        if len(values) <= 2 * trim:
+            raise ValueError(f"a trimmed mean dropping {trim} at each end needs {2 * trim + 1}")
+        values = values[trim : len(values) - trim]
+    return round_points(sum(values, Decimal(0)) / len(values))
+
+
+def valid_until(awarded_on: datetime.date) -> datetime.date:
+    """The last day a grade awarded on ``awarded_on`` is valid: the day before its fifth
+    anniversary (a 29 February award's anniversary in a common year is 1 March)."""
+    year = awarded_on.year + GRADE_VALIDITY_YEARS
+    try:
+        anniversary = awarded_on.replace(year=year)
+    except ValueError:
+        anniversary = datetime.date(year, 3, 1)
+    return anniversary - datetime.timedelta(days=1)
+
+
+def add_years(day: datetime.date, years: int) -> datetime.date:
+    """The same day ``years`` later; 29 February becomes 28 February in a common year."""
+    try:
+        return day.replace(year=day.year + years)
+    except ValueError:
+        return day.replace(year=day.year + years, day=28)
+
+
+def add_months(day: datetime.date, months: int) -> datetime.date:
+    """The same day ``months`` later (the month's last day if it has no such day)."""
+    index = day.year * 12 + day.month - 1 + months
+    year, month = divmod(index, 12)
+    month += 1
+    for candidate in range(day.day, 27, -1):
+        try:
+            return datetime.date(year, month, candidate)
+        except ValueError:
+            continue
+    return datetime.date(year, month, min(day.day, 28))
+
+
+def weighted_total(values: dict[str, Decimal], weights: dict[str, Decimal]) -> Decimal:
+    """The weighted mean of dimension values (0-100) with the given weights, 0-100, to two
+    places. Weights are normalised by their sum, so weights that don't add up to 100 still give
+    a total on the same scale."""
+    weight_sum = sum((weights.get(key, Decimal(0)) for key in values), Decimal(0))
+    if weight_sum == 0:
+        return Decimal("0.00")
+    total = sum((values[key] * weights.get(key, Decimal(0)) for key in values), Decimal(0))
+    return round_points(total / weight_sum)
+
+
+def competition_ranks(totals: Sequence[tuple[int, Decimal]]) -> dict[int, int]:
+    """Ranks by total, highest first; equal totals share a rank and the next rank skips
+    (1, 2, 2, 4). ``totals`` is (key, total) pairs."""
+    ordered = sorted(totals, key=lambda item: item[1], reverse=True)
+    ranks: dict[int, int] = {}
+    previous = None
+    rank = 0
+    for position, (key, total) in enumerate(ordered, start=1):
+        if total != previous:
+            rank = position
+            previous = total
+        ranks[key] = rank
+    return ranks
