@@ -6,4 +6,6 @@ urlpatterns = [
     path("", include("registry.api.urls")),
     path("", include("registry.api.urls_oversight")),
     path("", include("party_building.api.urls")),
+    path("", include("grading.api.urls")),
+    path("", include("reports.api.urls")),
 ]

@@ -15,7 +15,9 @@ urlpatterns = [
     path("api/docs/", SpectacularSwaggerView.as_view(url_name="schema"), name="api-docs"),
     path("excel/", include("registry.urls_excel")),
     path("party/", include("party_building.urls")),
+    path("grading/", include("grading.urls")),
     path("oversight/", include("registry.urls_oversight")),
+    path("reports/", include("reports.urls")),
     path("", include("registry.urls")),
 ]
 if settings.DEBUG:
