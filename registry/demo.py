@@ -94,6 +94,44 @@ class Community(NamedTuple):
 Actor = tuple[str, str]
 
 
+#: the organisation fields each lifecycle event sets (to their final values: before the event
+#: they are blank)
+LIFECYCLE_FIELDS = {
+    "filed": ("filing_number", "filed_on"),
+    "registered": ("credit_code", "legal_form", "registered_on"),
+    "hub": ("is_hub", "hub_designated_on", "hub_designated_by_id"),
+    "exited": ("exit_reason", "exited_on", "status_before_exit"),
+}
+#: what each of those fields holds before its event
+BLANK = {
+    "filing_number": None,
+    "filed_on": None,
+    "credit_code": None,
+    "legal_form": "",
+    "registered_on": None,
+    "is_hub": False,
+    "hub_designated_on": None,
+    "hub_designated_by_id": None,
+    "exit_reason": "",
+    "exited_on": None,
+    "status_before_exit": "",
+}
+
+
+@dataclass(frozen=True)
+class HistoryStep:
+    """One change of the organisation row: when, by whom, and what it was afterwards.
+
+    ``event`` is "created" (the history row of type "+") or a key of ``LIFECYCLE_FIELDS``;
+    ``status`` is the organisation's status after the step.
+    """
+
+    at: dt.datetime
+    actor: Actor
+    event: str
+    status: str
+
+
 @dataclass
 class OrganisationPlan:
     """One organisation and everything hanging off it, as plain values."""
@@ -103,9 +141,20 @@ class OrganisationPlan:
     activities: list[dict] = field(default_factory=list)
     applications: list[dict] = field(default_factory=list)
     brand_projects: list[dict] = field(default_factory=list)
-    #: who made the last change to the organisation row, and on which day
-    last_actor: Actor | None = None
-    last_changed_on: dt.date | None = None
+    #: the changes of the organisation row, oldest first: created as an activity group on its
+    #: founding day, then filed, registered, designated a hub, exited on the days they happened
+    history: list[HistoryStep] = field(default_factory=list)
+
+    def history_states(self) -> list[tuple[HistoryStep, dict]]:
+        """Each step with the lifecycle fields as they were right after it (``fields`` holds
+        the final values; the fields of events still to come are blank)."""
+        state = {**BLANK}
+        result = []
+        for step in self.history:
+            for name in LIFECYCLE_FIELDS.get(step.event, ()):
+                state[name] = self.fields[name]
+            result.append((step, {**state, "status": step.status}))
+        return result
 
 
 @dataclass
@@ -115,7 +164,7 @@ class DemoDataset:
     filing_sequences: dict[tuple[str, int], int]
 
     def actors(self) -> set[Actor]:
-        found = {plan.last_actor for plan in self.organisations}
+        found = {step.actor for plan in self.organisations for step in plan.history}
         for plan in self.organisations:
             for application in plan.applications:
                 found.add(application["submitted_by"])
@@ -215,6 +264,10 @@ class _Generator:
         """A working-hours moment of ``day``, in the project's time zone."""
         moment = dt.time(self.rng.randint(earliest, latest), self.rng.choice((0, 10, 20, 30, 45)))
         return dt.datetime.combine(day, moment, tzinfo=self.tz)
+
+    def at_hour(self, day: dt.date, hour: int) -> dt.datetime:
+        """``day`` at ``hour`` o'clock in the project's time zone (draws nothing at random)."""
+        return dt.datetime.combine(day, dt.time(hour), tzinfo=self.tz)
 
     def recent(self, days: int) -> dt.date:
         return self.today - _days(days)
@@ -1073,11 +1126,6 @@ class _Generator:
             approved = [
                 a for a in skeleton["applications"] if a["status"] == ApplicationStatus.APPROVED
             ]
-            changes = [
-                (d, None) for d in (skeleton["founded_on"], skeleton.get("hub_designated_on")) if d
-            ]
-            changes += [(a["decided_at"].date(), a["decided_by"]) for a in approved]
-            last_on, last_actor = max(changes, key=lambda c: c[0])
             plans.append(
                 OrganisationPlan(
                     fields=fields,
@@ -1085,16 +1133,51 @@ class _Generator:
                     activities=self.activities(skeleton),
                     applications=skeleton["applications"],
                     brand_projects=self.brand_projects(skeleton),
-                    last_actor=last_actor
-                    or (
-                        (str(DivisionLevel.STREET), community.street_code)
-                        if last_on == skeleton.get("hub_designated_on")
-                        else (str(DivisionLevel.COMMUNITY), community.code)
-                    ),
-                    last_changed_on=last_on,
+                    history=self.history(skeleton, approved),
                 )
             )
         return DemoDataset(organisations=plans, filing_sequences=self.number_filings(plans))
+
+    def history(self, skeleton: dict, approved: list[dict]) -> list[HistoryStep]:
+        """The organisation row's changes on the days they happened: created as an activity
+        group by its community on the founding day; filed, registered and exited when the
+        approving office decided; designated a hub by its street. Moments strictly increase."""
+        community = skeleton["community"]
+        steps = [
+            (
+                self.at_hour(skeleton["founded_on"], 10),
+                (str(DivisionLevel.COMMUNITY), community.code),
+                "created",
+            )
+        ]
+        events = {
+            ApplicationKind.FILING: "filed",
+            ApplicationKind.REGISTRATION: "registered",
+            ApplicationKind.EXIT: "exited",
+        }
+        steps += [(a["decided_at"], a["decided_by"], events[a["kind"]]) for a in approved]
+        if skeleton.get("hub_designated_on"):
+            steps.append(
+                (
+                    self.at_hour(skeleton["hub_designated_on"], 16),
+                    (str(DivisionLevel.STREET), community.street_code),
+                    "hub",
+                )
+            )
+        order = ("created", "filed", "registered", "hub", "exited")
+        steps.sort(key=lambda s: (s[0].date(), order.index(s[2]), s[0]))
+        status = OrgStatus.ACTIVITY_GROUP
+        result = []
+        for at, actor, event in steps:
+            if result and at <= result[-1].at:
+                at = result[-1].at + dt.timedelta(minutes=1)
+            status = {
+                "filed": OrgStatus.FILED,
+                "registered": OrgStatus.REGISTERED,
+                "exited": OrgStatus.EXITED,
+            }.get(event, status)
+            result.append(HistoryStep(at=at, actor=actor, event=event, status=str(status)))
+        return result
 
     def number_filings(self, plans: list[OrganisationPlan]) -> dict[tuple[str, int], int]:
         """Filing numbers in the order the filings were approved, per street and year,

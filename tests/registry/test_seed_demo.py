@@ -220,13 +220,20 @@ def test_rosters_and_activities(seeded):
 
 
 def test_history_and_users(seeded):
-    for model in (Organisation, Member, Activity, Application, BrandProject):
+    for model in (Member, Activity, Application, BrandProject):
         assert model.history.count() == model.objects.count()
+    for model in (Organisation, Member, Activity, Application, BrandProject):
         assert not model.history.exclude(history_change_reason=CHANGE_REASON).exists()
-    filed = Organisation.objects.filter(status=OrgStatus.FILED).first()
-    record = filed.history.get()
-    assert record.history_user.division == filed.community.parent
-    assert record.history_date.date() >= filed.filed_on
+    # one creation row per organisation, and a change row per lifecycle event
+    organisations = Organisation.objects.all()
+    assert Organisation.history.filter(history_type="+").count() == organisations.count()
+    events = (
+        organisations.exclude(filed_on=None).count()
+        + organisations.exclude(registered_on=None).count()
+        + organisations.filter(is_hub=True).count()
+        + organisations.filter(status=OrgStatus.EXITED).count()
+    )
+    assert Organisation.history.filter(history_type="~").count() == events
 
     seeded_officers = User.objects.filter(username__startswith="seed-")
     assert seeded_officers.exists()
@@ -238,6 +245,85 @@ def test_history_and_users(seeded):
     leader = User.objects.get(username=DEMO_LEADER[0])
     assert leader.role == Role.ORGANISATION_LEADER
     assert leader.organisation.community_id == DEMO_LEADER[1]
+
+
+def local_day(moment) -> datetime.date:
+    return timezone.localdate(moment)
+
+
+def test_history_is_dated_at_the_real_events(seeded):
+    """Each organisation's history rows are dated on its founding, filing, registration, hub
+    and exit days, with the values it had then, so an as-of reconstruction sees it right."""
+    filed = (
+        Organisation.objects.filter(status=OrgStatus.FILED, is_hub=False)
+        .select_related("community__parent")
+        .first()
+    )
+    rows = list(filed.history.order_by("history_date"))
+    assert [(r.history_type, r.status) for r in rows] == [
+        ("+", OrgStatus.ACTIVITY_GROUP),
+        ("~", OrgStatus.FILED),
+    ]
+    created, filing = rows
+    assert local_day(created.history_date) == filed.founded_on < filed.filed_on
+    assert created.filing_number is None and created.filed_on is None
+    assert created.history_user.division == filed.community
+    assert local_day(filing.history_date) == filed.filed_on
+    assert filing.filing_number == filed.filing_number
+    assert filing.history_user.division == filed.community.parent
+    approval = filed.applications.get(
+        kind=ApplicationKind.FILING, status=ApplicationStatus.APPROVED
+    )
+    assert filing.history_date == approval.decided_at
+    assert filing.history_user == approval.decided_by
+    day_before = filed.filed_on - datetime.timedelta(days=1)
+    then = Organisation.history.as_of(
+        datetime.datetime.combine(
+            day_before, datetime.time(23, 59), tzinfo=created.history_date.tzinfo
+        )
+    )
+    assert then.get(pk=filed.pk).status == OrgStatus.ACTIVITY_GROUP
+
+    for org in Organisation.objects.filter(status=OrgStatus.REGISTERED)[:20]:
+        statuses = [r.status for r in org.history.order_by("history_date")]
+        # a hub designation in between repeats a status
+        statuses = [s for i, s in enumerate(statuses) if not i or s != statuses[i - 1]]
+        assert statuses == [OrgStatus.ACTIVITY_GROUP, OrgStatus.FILED, OrgStatus.REGISTERED]
+        registration = org.history.filter(status=OrgStatus.REGISTERED).earliest("history_date")
+        assert local_day(registration.history_date) == org.registered_on
+        assert registration.credit_code == org.credit_code
+        assert registration.filing_number == org.filing_number
+
+    for hub in Organisation.objects.filter(is_hub=True).select_related("community__parent"):
+        designation = hub.history.filter(is_hub=True).earliest("history_date")
+        assert local_day(designation.history_date) == hub.hub_designated_on
+        assert designation.history_user.division == hub.community.parent
+        assert not hub.history.filter(
+            history_date__lt=designation.history_date, is_hub=True
+        ).exists()
+
+    for org in Organisation.objects.filter(status=OrgStatus.EXITED):
+        rows = list(org.history.order_by("history_date"))
+        assert rows[-1].status == OrgStatus.EXITED
+        assert local_day(rows[-1].history_date) == org.exited_on
+        assert rows[-2].status == org.status_before_exit
+        assert not rows[-2].exited_on and not rows[-2].exit_reason
+
+    # brand projects: recognised in their year, after the filing, never in the future
+    today = timezone.localdate()
+    for brand in BrandProject.objects.select_related("organisation"):
+        day = local_day(brand.history.get().history_date)
+        assert day.year == brand.year
+        assert brand.organisation.filed_on <= day <= today
+
+    # every organisation's rows run forward in time and start as a group on its founding day
+    for org in Organisation.objects.all()[:80]:
+        rows = list(org.history.order_by("history_date", "history_id"))
+        assert rows[0].history_type == "+" and rows[0].status == OrgStatus.ACTIVITY_GROUP
+        assert local_day(rows[0].history_date) == org.founded_on
+        dates = [r.history_date for r in rows]
+        assert dates == sorted(dates) and len(set(dates)) == len(dates)
+        assert rows[-1].status == org.status
 
 
 def test_second_run_changes_nothing(seeded):

@@ -139,6 +139,10 @@ class Command(BaseCommand):
                 self.style.SUCCESS(f"{summary} ({time.monotonic() - started:.1f} s, seed {seed})")
             )
         self._leader_login()
+        # Grading's demo (campaigns, grades, an evaluation) on top of the registry's.
+        from grading.demo import seed_grading
+
+        self.stdout.write(self.style.SUCCESS(seed_grading()))
 
     # Logins
 
@@ -224,14 +228,16 @@ class Command(BaseCommand):
         )
         with progress_bar(total=total, description="demo data", enabled=show) as advance:
             officers = self._officers(dataset, admin)
-            organisations = [self._organisation(plan, officers) for plan in plans]
-            self._bulk(organisations, Organisation, admin, advance)
+            organisations = self._organisations(plans, officers, advance)
             members, activities, applications, brands = [], [], [], []
             for plan, organisation in zip(plans, organisations, strict=True):
                 pk = organisation.pk
                 members += [self._member(pk, values) for values in plan.members]
                 activities += [self._activity(pk, values) for values in plan.activities]
-                brands += [self._brand_project(pk, values, today) for values in plan.brand_projects]
+                brands += [
+                    self._brand_project(pk, values, today, plan.fields["filed_on"])
+                    for values in plan.brand_projects
+                ]
             self._bulk(members, Member, admin, advance)
             self._bulk(activities, Activity, admin, advance)
             self._bulk(brands, BrandProject, admin, advance)
@@ -304,11 +310,33 @@ class Command(BaseCommand):
     def _moment(self, day: dt.date, hour: int = 18) -> dt.datetime:
         return dt.datetime.combine(day, dt.time(hour), tzinfo=timezone.get_default_timezone())
 
-    def _organisation(self, plan, officers) -> Organisation:
-        organisation = Organisation(**plan.fields)
-        organisation._history_user = officers[plan.last_actor]
-        organisation._history_date = self._moment(plan.last_changed_on)
-        return organisation
+    def _organisations(self, plans, officers, advance) -> list[Organisation]:
+        """The organisations, and a history row for each step of each one's plan (created as
+        a group, filed, registered, hub, exited, on the days they happened), both in bulk."""
+        organisations = [Organisation(**plan.fields) for plan in plans]
+        historical = Organisation.history.model
+        tracked = [f.attname for f in historical.tracked_fields]
+        for start in range(0, len(plans), CHUNK):
+            chunk = organisations[start : start + CHUNK]
+            Organisation.objects.bulk_create(chunk, batch_size=BATCH_SIZE)
+            rows = [
+                historical(
+                    **{
+                        **{name: getattr(organisation, name) for name in tracked},
+                        **state,
+                        "updated_at": step.at,
+                    },
+                    history_date=step.at,
+                    history_type="+" if step.event == "created" else "~",
+                    history_user=officers[step.actor],
+                    history_change_reason=CHANGE_REASON,
+                )
+                for plan, organisation in zip(plans[start : start + CHUNK], chunk, strict=True)
+                for step, state in plan.history_states()
+            ]
+            historical.objects.bulk_create(rows, batch_size=BATCH_SIZE)
+            advance(len(chunk))
+        return organisations
 
     def _member(self, organisation_id: int, values: dict) -> Member:
         member = Member(organisation_id=organisation_id, **values)
@@ -348,9 +376,19 @@ class Command(BaseCommand):
         application._history_date = values["decided_at"] or values["submitted_at"]
         return application
 
-    def _brand_project(self, organisation_id: int, values: dict, today) -> BrandProject:
+    def _brand_project(
+        self, organisation_id: int, values: dict, today: dt.date, filed_on: dt.date
+    ) -> BrandProject:
+        """Recognised on 1 December of its year (not before the filing); one of this year
+        halfway from 1 January (or the filing) to today, so trends don't all jump today."""
         brand = BrandProject(organisation_id=organisation_id, **values)
-        brand._history_date = self._moment(min(dt.date(values["year"], 12, 1), today), 10)
+        year = values["year"]
+        if year < today.year:
+            day = max(dt.date(year, 12, 1), filed_on)
+        else:
+            start = max(dt.date(year, 1, 1), filed_on)
+            day = start + (today - start) // 2
+        brand._history_date = self._moment(min(day, today), 10)
         return brand
 
     def _filing_sequences(self, dataset: DemoDataset, existing: dict):
