@@ -307,7 +307,7 @@ class _Generator:
             end = exited_on - _days(30)
         filed_on = registered_on = None
         if before == OrgStatus.REGISTERED:
-            registered_on = _between(rng, end - _days(4 * 365), end)
+            registered_on = _between(rng, end - _days(8 * 365), end)
             filed_on = _between(rng, registered_on - _days(4 * 365), registered_on - _days(120))
             founded_on = _between(rng, filed_on - _days(6 * 365), filed_on - _days(60))
         elif before == OrgStatus.FILED:
