@@ -14,7 +14,9 @@ for each organisation the latest history row written before the end of that day 
 no later one before then: an anti-join on ``(id, history_date)``). Records with their own dates
 (party records, grade awards, dormancy cases, decided applications, accepted reports) are read
 by those dates; brand projects by their history. Today (or no date) reads the live tables; the
-tests check both give the same answer.
+tests check both give the same answer. A trend (``kpi_trend``) answers all its past days in one
+query per source: each history row gets the date of the next one (a window), and each day's
+aggregates count the rows in force that day (``_trend_figures``).
 
 Scoping: the node must be inside the user's jurisdiction (else ``OutOfJurisdiction``, 404) and
 every source is restricted through ``core.scoping`` (history rows through
@@ -33,10 +35,12 @@ from django.core.exceptions import ValidationError
 from django.db import connection
 from django.db.models import (
     BigIntegerField,
+    BooleanField,
     Case,
     CharField,
     Count,
     Exists,
+    Expression,
     F,
     FloatField,
     Func,
@@ -46,8 +50,10 @@ from django.db.models import (
     Sum,
     Value,
     When,
+    Window,
 )
-from django.db.models.functions import StrIndex, Substr
+from django.db.models.expressions import RawSQL
+from django.db.models.functions import Lead, StrIndex, Substr
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
@@ -329,6 +335,8 @@ class _Context:
     live: bool
     targets: dict
     config: OversightSettings = field(default_factory=OversightSettings.current)
+    #: the aggregates go into a query wrapped around the trend's window (see ``_Probe``)
+    wrapped: bool = False
     _cache: dict = field(default_factory=dict)
 
     @property
@@ -484,13 +492,50 @@ def _brand_holders(ctx: _Context) -> QuerySet:
     return _live(ctx).filter(id__in=_brand_projects(ctx).values("organisation_id"))
 
 
+class _Probe(Expression):
+    """``has_row(rows(<the outer row's field>))`` that survives being moved into an outer
+    query: the field is a source expression (so a query wrapped around a window, see
+    ``_history_over_time``, repoints it to the inner column) and the subquery is built when it
+    is compiled, with the field's SQL in place of an ``OuterRef``."""
+
+    output_field = BooleanField()
+
+    def __init__(self, field_name: str, rows: Callable):
+        super().__init__()
+        self.outer = F(field_name)
+        self.rows = rows
+
+    def get_source_expressions(self):
+        return [self.outer]
+
+    def set_source_expressions(self, exprs):
+        (self.outer,) = exprs
+
+    def as_sql(self, compiler, connection):
+        sql, params = compiler.compile(self.outer)
+        probe = has_row(self.rows(RawSQL(sql, params)))
+        return compiler.compile(probe.resolve_expression(compiler.query))
+
+
+def _probe(ctx: _Context, field_name: str, rows: Callable[[object], QuerySet]) -> Q:
+    """The outer row's ``field_name`` has a row in ``rows(outer)``: a correlated ``LIMIT 1``
+    probe (``_Probe`` when the trend's history query is wrapped around a window)."""
+    if ctx.wrapped:
+        return Q(_Probe(field_name, rows))
+    return Q(has_row(rows(OuterRef(field_name))))
+
+
 def _party_covered_q(ctx: _Context) -> Q:
-    return Q(has_row(PartyCoverage.objects.current(ctx.as_of).filter(organisation=OuterRef("id"))))
+    return _probe(
+        ctx, "id", lambda outer: PartyCoverage.objects.current(ctx.as_of).filter(organisation=outer)
+    )
 
 
 def _instructed_q(ctx: _Context) -> Q:
-    return Q(
-        has_row(InstructorAssignment.objects.current(ctx.as_of).filter(organisation=OuterRef("id")))
+    return _probe(
+        ctx,
+        "id",
+        lambda outer: InstructorAssignment.objects.current(ctx.as_of).filter(organisation=outer),
     )
 
 
@@ -507,10 +552,10 @@ def _general_branch_q(ctx: _Context) -> Q:
 def _guiding_q(ctx: _Context, division: str) -> Q:
     """The division (``pk`` of a division, or a field naming one) guides a current party
     organisation."""
-    return Q(
-        has_row(
-            PartyOrganisation.objects.current(ctx.as_of).filter(guiding_division=OuterRef(division))
-        )
+    return _probe(
+        ctx,
+        division,
+        lambda outer: PartyOrganisation.objects.current(ctx.as_of).filter(guiding_division=outer),
     )
 
 
@@ -531,7 +576,7 @@ def _in_time_q(ctx: _Context) -> Q:
     """On organisations: the report was accepted in time (one probe of the unique
     (organisation, year) index each: inside an aggregate's FILTER, PostgreSQL scans an ``IN``
     list that outgrows work_mem once per row, which takes minutes at national scale)."""
-    return Q(has_row(_accepted_in_time(ctx).filter(organisation=OuterRef("id"))))
+    return _probe(ctx, "id", lambda outer: _accepted_in_time(ctx).filter(organisation=outer))
 
 
 def _exited_q(ctx: _Context) -> Q:
@@ -1094,19 +1139,234 @@ def kpi_trend(
     *, key: str, scope: Division | str, user, dates: list[datetime.date]
 ) -> list[tuple[datetime.date, KpiValue]]:
     """The value of KPI ``key`` for ``scope`` on each of ``dates`` (each as of the end of that
-    day): the KPI's own queries once per date."""
+    day), the same as ``kpi_report(as_of=day).scope.values[key]``.
+
+    All the past dates are answered together, one query per source the KPI uses whatever the
+    number of dates (see ``_trend_figures``); today, if asked, is the live report's own queries.
+    """
     key = KpiKey(key).value
     node = _node_in_scope(scope, user)
     targets = KpiTarget.resolved()
     config = OversightSettings.current()
-    result = []
+    contexts = []
     for day in dates:
         as_of, is_today = _resolve_as_of(day)
-        ctx = _Context(
-            node=node, user=user, as_of=as_of, live=is_today, targets=targets, config=config
+        contexts.append(
+            _Context(
+                node=node, user=user, as_of=as_of, live=is_today, targets=targets, config=config
+            )
         )
-        figures = _run_sources(ctx, [key])
-        result.append((ctx.as_of, _value(ctx, key, figures.get(NODE, {}))))
+    past = list({ctx.as_of: ctx for ctx in contexts if not ctx.live}.values())
+    figures = _trend_figures(past, key) if past else {}
+    live = next((ctx for ctx in contexts if ctx.live), None)
+    if live is not None:
+        figures[live.as_of] = _run_sources(live, [key]).get(NODE, {})
+    return [(ctx.as_of, _value(ctx, key, figures[ctx.as_of])) for ctx in contexts]
+
+
+# --- trends: many past days in one query per source ----------------------------------------------
+
+
+def _history_over_time(contexts: list[_Context]) -> tuple[QuerySet, Callable[[_Context], Q]]:
+    """The organisations source for all the days at once: every history row (before the last
+    cutoff) of the organisations that ever had one in the node's subtree and the user's
+    jurisdiction, each with ``kpi_valid_to``, the date of the organisation's next history row
+    (a ``Lead`` window over its rows by ``(history_date, history_id)``); and the condition that
+    a row is the one in force at the end of a day: written before the cutoff, no next row
+    before it, not a deletion, and in the subtree and jurisdiction. That is the row
+    ``organisation_states(cutoff)`` finds (the latest one before the cutoff), so the figures
+    are the as-of ones. Aggregating over the window makes Django wrap the rows in a subquery,
+    whose columns the aggregates' conditions then compare: the window is computed once."""
+    node, user = contexts[0].node, contexts[0].user
+    history = Organisation.history.model
+    last = max(ctx.cutoff for ctx in contexts)
+    inside_q = _history_scope_q(user) & Q(community__path__startswith=node.path)
+    inside = history.objects.filter(inside_q, history_date__lt=last).order_by()
+    rows = (
+        history.objects.filter(history_date__lt=last, id__in=inside.values("id"))
+        .annotate(
+            kpi_valid_to=Window(
+                Lead("history_date"),
+                partition_by=[F("id")],
+                order_by=[F("history_date").asc(), F("history_id").asc()],
+            )
+        )
+        .order_by()
+    )
+
+    def in_force(ctx: _Context) -> Q:
+        return (
+            Q(history_date__lt=ctx.cutoff)
+            & (Q(kpi_valid_to__isnull=True) | Q(kpi_valid_to__gte=ctx.cutoff))
+            & ~Q(history_type="-")
+            & inside_q
+        )
+
+    return rows, in_force
+
+
+def _cases_over_time(contexts: list[_Context]) -> tuple[QuerySet, Callable[[_Context], Q]]:
+    """Dormancy cases flagged by the last day; per day, those pending (see ``_cases``)."""
+    ctx0 = contexts[0]
+    rows = (
+        DormancyCase.objects.restrict(ctx0.user, VIEW)
+        .filter(organisation__community__path__startswith=ctx0.node.path)
+        .filter(flagged_on__lte=max(ctx.as_of for ctx in contexts))
+        .order_by()
+    )
+
+    def in_force(ctx: _Context) -> Q:
+        return Q(flagged_on__lte=ctx.as_of) & (
+            Q(resolved_on__isnull=True) | Q(resolved_on__gt=ctx.as_of)
+        )
+
+    return rows, in_force
+
+
+def _awards_over_time(contexts: list[_Context]) -> tuple[QuerySet, Callable[[_Context], Q]]:
+    """Grade awards of the subtree; per day, those current then (a probe of the award by its
+    key) of organisations live then (a probe of the organisation's history row in force)."""
+    if GradeAward is None:  # pragma: no cover
+        return Organisation.objects.none(), lambda ctx: Q()
+    ctx0 = contexts[0]
+    rows = (
+        GradeAward.objects.restrict(ctx0.user, VIEW)
+        .filter(organisation__community__path__startswith=ctx0.node.path)
+        .filter(awarded_on__lte=max(ctx.as_of for ctx in contexts))
+        .filter(valid_until__gte=min(ctx.as_of for ctx in contexts))
+        .order_by()
+    )
+
+    def in_force(ctx: _Context) -> Q:
+        current = GradeAward.objects.current(ctx.as_of).filter(pk=OuterRef("pk"))
+        live = _live(ctx).filter(id=OuterRef("organisation_id"))
+        return Q(has_row(current)) & Q(has_row(live))
+
+    return rows, in_force
+
+
+def _year_start_instant(ctx: _Context) -> datetime.datetime:
+    return timezone.make_aware(datetime.datetime.combine(ctx.year_start, datetime.time.min))
+
+
+def _applications_over_time(
+    contexts: list[_Context],
+) -> tuple[QuerySet, Callable[[_Context], Q]]:
+    """Filings and registrations approved in any of the days' periods; per day, those approved
+    from 1 January to the end of the day (see ``_approved``)."""
+    ctx0 = contexts[0]
+    rows = (
+        Application.objects.restrict(ctx0.user, VIEW)
+        .filter(organisation__community__path__startswith=ctx0.node.path)
+        .filter(
+            kind__in=[ApplicationKind.FILING, ApplicationKind.REGISTRATION],
+            status=ApplicationStatus.APPROVED,
+            decided_at__gte=min(_year_start_instant(ctx) for ctx in contexts),
+            decided_at__lt=max(ctx.cutoff for ctx in contexts),
+        )
+        .order_by()
+    )
+
+    def in_force(ctx: _Context) -> Q:
+        return Q(decided_at__gte=_year_start_instant(ctx), decided_at__lt=ctx.cutoff)
+
+    return rows, in_force
+
+
+def _divisions_over_time(contexts: list[_Context]) -> tuple[QuerySet, Callable[[_Context], Q]]:
+    """Today's division tree for every day (only the party conditions depend on the day)."""
+    return _divisions(contexts[0]).order_by(), lambda ctx: Q()
+
+
+_OVER_TIME = {
+    "organisations": _history_over_time,
+    "divisions": _divisions_over_time,
+    "cases": _cases_over_time,
+    "awards": _awards_over_time,
+    "applications": _applications_over_time,
+}
+
+
+def _on_day(aggregate, condition: Q):
+    """``aggregate`` counting only the rows meeting ``condition`` (ANDed to its own filter)."""
+    if not condition:
+        return aggregate
+    clone = aggregate.copy()
+    clone.filter = condition if aggregate.filter is None else condition & aggregate.filter
+    return clone
+
+
+def _trend_figures(contexts: list[_Context], key: str) -> dict[datetime.date, dict]:
+    """``{day: the node's figures}`` of KPI ``key`` for the (past, distinct) days of
+    ``contexts``: per source one query, whose aggregates are the KPI's aggregates of each day
+    (named ``<name>__<i>``) restricted to the rows in force that day. The node's figure is
+    aggregated over its whole subtree at once (it is the sum of its children's: the places
+    counted are each in one child), then capped like ``_places_counted`` does."""
+    kpi = _KPIS[key]
+    contexts = [replace(ctx, wrapped=True) for ctx in contexts]
+    figures: dict[datetime.date, dict] = {ctx.as_of: {} for ctx in contexts}
+    for source_name, aggregates_of in kpi.aggregates.items():
+        if source_name == "medians":
+            for as_of, row in _medians_over_time(contexts).items():
+                figures[as_of].update(row)
+            continue
+        rows, in_force = _OVER_TIME[source_name](contexts)
+        named = {}
+        for index, ctx in enumerate(contexts):
+            condition = in_force(ctx)
+            for name, aggregate in aggregates_of(ctx).items():
+                named[f"{name}__{index}"] = _on_day(aggregate, condition)
+        result = rows.aggregate(**named)
+        for index, ctx in enumerate(contexts):
+            row = {name: int(result[f"{name}__{index}"] or 0) for name in aggregates_of(ctx).keys()}
+            _places_counted({NODE: row}, ctx.node, {n: u for n, u in kpi.units.items() if n in row})
+            figures[ctx.as_of].update(row)
+    return figures
+
+
+def _medians_over_time(contexts: list[_Context]) -> dict[datetime.date, dict]:
+    """``{day: {"median_<kind>": median}}`` over the node's subtree, for every day in one query:
+    the days' approved applications stacked (``UNION ALL``, each tagged with its day's index),
+    then the median per day and kind as ``_medians`` computes it."""
+    parts = [
+        _approved(ctx)
+        .annotate(
+            kpi_day=Value(index),
+            kpi_kind=F("kind"),
+            kpi_value=DaysBetween("submitted_at", "decided_at"),
+        )
+        .values("kpi_day", "kpi_kind", "kpi_value")
+        for index, ctx in enumerate(contexts)
+    ]
+    stacked = parts[0].union(*parts[1:], all=True) if len(parts) > 1 else parts[0]
+    sql, params = stacked.query.sql_with_params()
+    if connection.vendor == "postgresql":
+        query = f"""
+            SELECT t.kpi_day, t.kpi_kind,
+                   percentile_cont(0.5) WITHIN GROUP (ORDER BY t.kpi_value)
+            FROM ({sql}) AS t
+            GROUP BY t.kpi_day, t.kpi_kind
+        """
+    else:
+        query = f"""
+            WITH base AS ({sql}),
+            ranked AS (
+                SELECT kpi_day, kpi_kind, kpi_value,
+                       ROW_NUMBER() OVER (
+                           PARTITION BY kpi_day, kpi_kind ORDER BY kpi_value
+                       ) AS rn,
+                       COUNT(*) OVER (PARTITION BY kpi_day, kpi_kind) AS n
+                FROM base
+            )
+            SELECT kpi_day, kpi_kind, AVG(kpi_value) FROM ranked
+            WHERE rn IN ((n + 1) / 2, (n + 2) / 2)
+            GROUP BY kpi_day, kpi_kind
+        """
+    result: dict[datetime.date, dict] = {ctx.as_of: {} for ctx in contexts}
+    with connection.cursor() as cursor:
+        cursor.execute(query, params)
+        for index, kind, median in cursor.fetchall():
+            result[contexts[int(index)].as_of][f"median_{kind}"] = median
     return result
 
 
