@@ -4,9 +4,11 @@ matching headers, turning cells into values (with an error that says what is wro
 
 Why our own .xlsx reader and writer: openpyxl (without lxml) reads about 4,000 and writes about
 5,000 rows a second in read-only / write-only mode, which is slower than the database work of an
-import. ``iter_xlsx_rows`` parses the sheet with expat and ``iter_xlsx`` writes the sheet XML
-directly into a streamed zip; openpyxl is still used for templates (data validation, several
-styled sheets) and for annotated copies, where files are small or the case is rare.
+import. ``XlsxSpreadsheet.rows`` cuts the sheet into rows and cells with ``str.split`` and one
+``findall`` per row (expat reads only the small parts: workbook, styles) and ``iter_xlsx`` writes
+the sheet XML directly into a streamed zip; openpyxl is still used for templates (data
+validation, several styled sheets) and for annotated copies, where files are small or the case
+is rare.
 """
 
 from __future__ import annotations
@@ -341,10 +343,11 @@ class XlsxSpreadsheet(Spreadsheet):
 
     def rows(self, sheet: str) -> Iterator[tuple[int, tuple]]:
         """The sheet's rows as stored, streamed: the part is decompressed and decoded in blocks
-        and cut into rows and cells with ``str.split`` and ``str.find`` (an XML parser's
-        per-element callbacks, or regular expressions, cost more than the whole import's
-        database work). Sheets whose tags carry a namespace prefix (``<x:row>``) go through
-        the slower regular-expression path."""
+        and cut into rows with ``str.split``; a row whose cells are all of the usual plain
+        forms is converted from one ``findall`` of ``_PLAIN_CELL`` (in C), any other row cell by
+        cell with ``str.find`` (an XML parser's per-element callbacks cost more than the whole
+        import's database work). Sheets whose tags carry a namespace prefix (``<x:row>``) go
+        through the slower regular-expression path."""
         path = self.sheet_paths[sheet]
         convert = _CellConverter(self.shared, self.date_styles, self.date1904)
         decoder = codecs.getincrementaldecoder("utf-8")()
@@ -417,10 +420,16 @@ class _CellConverter:
         self.date_styles = {str(index) for index in date_styles}
         self.epoch = EXCEL_EPOCH_1904 if date1904 else EXCEL_EPOCH
         self.columns: dict[str, int] = {}
+        self.dates: dict[Any, datetime.datetime] = {}  # a ledger repeats its dates
 
     def row(self, body: str, prefixed: bool) -> tuple:
         if prefixed:
             return self._row_by_pattern(body)
+        found = _PLAIN_CELL.findall(body)
+        if len(found) == body.count("<c"):
+            values = self._plain_row(found)
+            if values is not None:
+                return values
         cells: dict[int, Any] = {}
         columns, shared, date_styles = self.columns, self.shared, self.date_styles
         next_col = 0
@@ -480,6 +489,38 @@ class _CellConverter:
             values[index] = value
         return tuple(values)
 
+    def _plain_row(self, found: list[tuple]) -> tuple | None:
+        """A row whose every cell is of the plain kinds ``_PLAIN_CELL`` matches, converted
+        from the pattern's groups; None for a cell of another type (the general path then)."""
+        columns, shared, date_styles = self.columns, self.shared, self.date_styles
+        cells: dict[int, Any] = {}
+        for letters, style, kind, style_after, empty, raw, text in found:
+            col = columns.get(letters)
+            if col is None:
+                col = columns[letters] = column_index(letters)
+            if empty:
+                continue
+            if kind == "inlineStr":
+                cells[col] = text
+            elif kind == "s":
+                if raw:
+                    cells[col] = shared[int(raw)]
+            elif kind in ("n", ""):
+                if not raw:
+                    continue
+                value = float(raw) if ("." in raw or "E" in raw or "e" in raw) else int(raw)
+                if (style or style_after) in date_styles:
+                    value = self._date(value)
+                cells[col] = value
+            else:
+                return None
+        if not cells:
+            return ()
+        values = [None] * (max(cells) + 1)
+        for index, value in cells.items():
+            values[index] = value
+        return tuple(values)
+
     def _row_by_pattern(self, body: str) -> tuple:
         cells: dict[int, Any] = {}
         next_col = 0
@@ -505,6 +546,14 @@ class _CellConverter:
         return tuple(values)
 
     def _date(self, serial) -> datetime.datetime:
+        found = self.dates.get(serial)
+        if found is None:
+            found = self._convert_date(serial)
+            if len(self.dates) < 100_000:
+                self.dates[serial] = found
+        return found
+
+    def _convert_date(self, serial) -> datetime.datetime:
         value = self.epoch + datetime.timedelta(days=float(serial))
         # Round away float noise below a second (Excel stores fractions of days).
         return value.replace(microsecond=0) + datetime.timedelta(
@@ -563,6 +612,14 @@ _VALUE = re.compile(rf"<{_P}v(?:\s[^>]*)?>(.*?)</{_P}v>", re.S)
 _TEXT = re.compile(rf"<{_P}t(?:\s[^>]*)?>(.*?)</{_P}t>", re.S)
 _PHONETIC = re.compile(rf"<{_P}rPh\b.*?</{_P}rPh>", re.S)
 _SHARED = re.compile(rf"<{_P}si\b[^>]*?(?:/>|>(.*?)</{_P}si>)", re.S)
+# The cells Excel, WPS, openpyxl and our exports write most: <c r="B2" s="1" t="s"><v>3</v></c>,
+# a plain inline string (spaces preserved or not), an empty cell; no entity, no other attribute.
+# A row of only these (counted against its "<c") is converted from one findall, in C; any other
+# row takes the general path.
+_PLAIN_CELL = re.compile(
+    r'<c r="([A-Z]+)\d*"(?: s="(\d+)")?(?: t="(\w+)")?(?: s="(\d+)")?'
+    r'(?:(/)>|>(?:<v>([^<&]*)</v>|<is><t(?: xml:space="preserve")?>([^<&]*)</t></is>)?</c>)'
+)
 _ENTITY = re.compile(r"&(#x[0-9a-fA-F]+|#\d+|amp|lt|gt|quot|apos);")
 _ENTITIES = {"amp": "&", "lt": "<", "gt": ">", "quot": '"', "apos": "'"}
 
@@ -998,7 +1055,7 @@ class Column:
         if stored == parsed:
             return True
         if self.kind == TEXT:
-            return normalise_text(stored or "") == parsed
+            return clean_text(stored or "") == parsed
         if self.kind == LONG_TEXT:
             return normalise_multiline(stored) == parsed
         if self.kind in (CODE, LONG_NUMBER):

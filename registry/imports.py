@@ -17,26 +17,32 @@ activities                same organisation, date and title
 Import follows NetBox's bulk import (``create_and_update_objects``): a row with a known key
 updates, without one creates; every problem of every row is reported at once (row, column,
 reason) and, by default, nothing is written unless the whole file is clean; one scope check
-covers all rows (``restrict(user, "change")``); rows are validated with the model's own field
-validation and written with ``bulk_create_with_history`` / ``bulk_update_with_history`` so every
+covers all rows (``restrict(user, "change")``) and is repeated over the records written, before
+the commit; rows are validated with the model's own field validation and written with
+``core.db.create_with_history`` / ``update_with_history`` (``COPY`` on PostgreSQL) so every
 created or changed row gets a history row naming the user and the file. Status never changes
 through an import: that is what the review workflow is for.
 """
 
 from __future__ import annotations
 
+import datetime
 from collections import defaultdict
 from collections.abc import Generator, Iterable
 from dataclasses import dataclass, field, replace
+from functools import lru_cache
 from typing import Any
 
 from django.core.exceptions import NON_FIELD_ERRORS, ValidationError
-from django.db import IntegrityError, connection, transaction
+from django.db import IntegrityError, transaction
+from django.db.models import Model, Q, signals
+from django.db.models.base import ModelState
+from django.db.models.expressions import DatabaseDefault
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
-from simple_history.utils import bulk_create_with_history, bulk_update_with_history
 
+from core.db import create_with_history, update_with_history
 from core.excel import (
     BOOLEAN,
     CHOICE,
@@ -47,6 +53,7 @@ from core.excel import (
     INTEGER,
     LONG_NUMBER,
     LONG_TEXT,
+    MASK,
     MAX_ROWS,
     PHONE,
     TEXT,
@@ -79,6 +86,7 @@ from registry.choices import (
     ServiceTarget,
 )
 from registry.models import Activity, Division, Member, Organisation, User
+from registry.models.fields import ChoiceSetField
 
 GROUPS, FILED, REGISTERED, MEMBERS, ACTIVITIES = (
     "groups",
@@ -89,7 +97,7 @@ GROUPS, FILED, REGISTERED, MEMBERS, ACTIVITIES = (
 )
 INSTRUCTIONS_SHEET = ("填写说明", "Instructions")
 OPTIONS_SHEET = ("选项", "Options")
-BATCH = 500
+WRITE_BATCH = 5000
 PROGRESS_EVERY = 1000
 MAX_CHANGES_LISTED = 2000
 
@@ -566,6 +574,10 @@ class _Run:
         self.result = result
         self.bad: set[int] = set()
         self.lock = False
+        # A ledger repeats a few values per column (choices, dates, blanks): each distinct cell
+        # is parsed, and each distinct value cleaned by its model field, once per import.
+        self.parsed: dict[tuple, tuple[bool, Any]] = {}
+        self.cleaned: dict[tuple, tuple[bool, Any]] = {}
 
     def error(self, row: int, key: str | None, message) -> None:
         if key is None or key not in self.columns:
@@ -746,6 +758,10 @@ def ledger_import_steps(
                 transaction.set_rollback(True)
                 return result
             yield from _write(run, parsed, reason)
+            if not _written_in_scope(run, parsed):
+                transaction.set_rollback(True)
+                result.errors.append(RowError(0, "", str(WRITTEN_OUTSIDE)))
+                return result
             result.written = True
     except IntegrityError:
         # Someone changed the same records between our check and our write.
@@ -761,6 +777,11 @@ def ledger_import_steps(
             )
         )
     return result
+
+
+WRITTEN_OUTSIDE = gettext_lazy(
+    "Some of the records written would be outside your jurisdiction; nothing was imported."
+)
 
 
 def _nonblank(cells) -> bool:
@@ -804,21 +825,35 @@ def _ledger_from_header(number: int, cells) -> Ledger | None:
     return scored[0][1]
 
 
+# Cell values for which equal means identical (a float is left out: 0.0 and -0.0 are equal).
+_MEMO_CELLS = frozenset({str, int, bool, type(None), datetime.date, datetime.datetime})
+
+
 def _parse_row(run: _Run, number: int, cells) -> _Row:
     values: dict[str, Any] = {}
     width = len(cells)
+    memo = run.parsed
     for key, index in run.header.index.items():
         column = run.columns[key]
         raw = cells[index] if index < width else None
-        try:
-            value = column.parse(raw)
-        except CellValueError as error:
-            run.error(number, key, error.message)
+        kind = raw.__class__
+        memo_key = (key, kind, raw) if kind in _MEMO_CELLS else None
+        outcome = memo.get(memo_key) if memo_key is not None else None
+        if outcome is None:
+            try:
+                outcome = (True, column.parse(raw))
+            except CellValueError as error:
+                outcome = (False, error.message)
+            if memo_key is not None:
+                memo[memo_key] = outcome
+        parsed, value = outcome
+        if not parsed:
+            run.error(number, key, value)
             continue
         if column.required and value in ("", None, []):
             run.error(number, key, _("this cell must be filled in"))
             continue
-        values[key] = value
+        values[key] = list(value) if value.__class__ is list else value
     return _Row(number, values)
 
 
@@ -1080,19 +1115,21 @@ def _assign(run: _Run, row: _Row, instance, keys: Iterable[str], existing: bool)
     (138****8000) leaves the stored number alone."""
     changed = []
     meta = instance._meta
+    values, columns = row.values, run.columns
     for key in keys:
-        if key not in row.values:
+        if key not in values:
             continue
-        value = row.values[key]
-        stored = getattr(instance, key)
-        if is_masked(value):
+        value = values[key]
+        if isinstance(value, str) and MASK in value:
+            stored = getattr(instance, key)
             if not existing:
                 run.error(row.number, key, MASKED_NEW)
             elif MASKS[key](stored or "") != value:
                 run.error(row.number, key, MASKED_MISMATCH)
             continue
-        value = _target(meta.get_field(key), value)
-        if existing and run.columns[key].equivalent(stored, value):
+        if value is None or value == "":
+            value = _target(meta.get_field(key), value)
+        if existing and columns[key].equivalent(getattr(instance, key), value):
             continue
         setattr(instance, key, value)
         changed.append(key)
@@ -1100,26 +1137,99 @@ def _assign(run: _Run, row: _Row, instance, keys: Iterable[str], existing: bool)
 
 
 def _validate(run: _Run, row: _Row, instance, assigned: Iterable[str], always=()) -> bool:
-    """The model's own validation of the assigned fields (``clean_fields``, then ``clean``).
-    Foreign keys were resolved from the database above, so their per-row existence query is
-    skipped; uniqueness is checked over all rows at once by the callers."""
+    """The model's own validation of the assigned fields (``clean_fields``, then ``clean``:
+    ``full_clean`` without the unique and constraint checks). Foreign keys were resolved from
+    the database above, so their per-row existence query is skipped; uniqueness is checked over
+    all rows at once by the callers."""
     check = set(assigned) | set(always)
-    exclude = {
-        f.name for f in instance._meta.concrete_fields if f.name not in check or f.is_relation
-    }
+    errors: dict = {}
     try:
-        instance.full_clean(exclude=exclude, validate_unique=False, validate_constraints=False)
+        if type(instance).clean_fields is Model.clean_fields:
+            _clean_fields(run, instance, check)
+        else:  # the model normalises values itself (Member: phone and ID numbers)
+            instance.clean_fields(
+                exclude={
+                    f.name
+                    for f in instance._meta.concrete_fields
+                    if f.name not in check or f.is_relation
+                }
+            )
     except ValidationError as error:
-        for key, messages in error.message_dict.items():
-            column = key if key in run.columns else None
-            if key == "community":
-                column = "community" if run.present("community") else "community_code"
-            if key == NON_FIELD_ERRORS:
-                column = None
-            for message in messages:
-                run.error(row.number, column, message)
-        return False
-    return True
+        errors = error.update_error_dict(errors)
+    try:
+        instance.clean()
+    except ValidationError as error:
+        errors = error.update_error_dict(errors)
+    if not errors:
+        return True
+    for key, messages in ValidationError(errors).message_dict.items():
+        column = key if key in run.columns else None
+        if key == "community":
+            column = "community" if run.present("community") else "community_code"
+        if key == NON_FIELD_ERRORS:
+            column = None
+        for message in messages:
+            run.error(row.number, column, message)
+    return False
+
+
+# Values whose cleaning by a field depends on the value alone and for which equal means
+# identical (Decimal("1.0") == Decimal("1.00"), but only one has two decimal places).
+_MEMO_VALUES = frozenset({str, int, bool, type(None), datetime.date})
+
+
+def _clean_fields(run: _Run, instance, check: set[str]):
+    """``Model.clean_fields`` for the non-relation fields in ``check``, each distinct value of
+    a field cleaned once per import (Django's fields and ``ChoiceSetField`` clean a value
+    without looking at the instance)."""
+    errors = {}
+    memo = run.cleaned
+    for f, pure in _cleanable(type(instance), frozenset(check)):
+        raw = getattr(instance, f.attname)
+        if f.blank and raw in f.empty_values:
+            continue
+        if isinstance(raw, DatabaseDefault):
+            continue
+        kind = raw.__class__
+        key = None
+        if pure:
+            if kind in _MEMO_VALUES:
+                key = (f, kind, raw)
+            elif kind is list and set(map(type, raw)) <= _STR:
+                key = (f, list, tuple(raw))
+        outcome = memo.get(key) if key is not None else None
+        if outcome is None:
+            try:
+                outcome = (True, f.clean(raw, instance))
+            except ValidationError as error:
+                outcome = (False, error.error_list)
+            if key is not None:
+                memo[key] = outcome
+        cleaned, value = outcome
+        if cleaned:
+            setattr(instance, f.attname, list(value) if kind is list else value)
+        else:
+            errors[f.name] = value
+    if errors:
+        raise ValidationError(errors)
+
+
+_STR = frozenset({str})
+
+
+@lru_cache(maxsize=256)
+def _cleanable(model, check: frozenset[str]) -> tuple:
+    """The fields ``clean_fields`` looks at, in its order: those in ``check`` but relations
+    (resolved by the import itself); each with whether its cleaning of a value may be
+    remembered."""
+    return tuple(
+        (
+            f,
+            type(f).__module__.startswith("django.db.models.") or isinstance(f, ChoiceSetField),
+        )
+        for f in model._meta.fields
+        if f.name in check and not f.is_relation and not f.generated
+    )
 
 
 def _fill(run: _Run, row: _Row, instance, keys: tuple[str, ...], existing: bool, always=()):
@@ -1139,10 +1249,51 @@ def _fill(run: _Run, row: _Row, instance, keys: tuple[str, ...], existing: bool,
     return changed
 
 
+class _Blank:
+    """New instances of ``model`` with its defaults (and ``values``), as ``model(**values)``
+    makes them, fast: the keyword path of ``Model.__init__`` works out every field's default
+    again for each object, which cost more than validating the row. Django's positional path
+    (the one ``from_db`` uses) sets each attribute of a fresh ``ModelState``-ed object and sends
+    ``pre_init`` / ``post_init``; with no receivers for those, a copy of one such object's
+    attributes is the same object, so that is what is made."""
+
+    def __init__(self, model, **values):
+        self.model = model
+        self.args = []
+        self.fresh = []  # callable defaults (list, dict …): a new value per object
+        for f in model._meta.concrete_fields:
+            if f.attname in values or f.name in values:
+                self.args.append(values.get(f.attname, values.get(f.name)))
+            elif f.has_default() and callable(f.default):
+                self.args.append(None)
+                self.fresh.append((f.attname, f.default))
+            else:
+                self.args.append(f.get_default())
+        self.attributes = None
+        if not (signals.pre_init.has_listeners(model) or signals.post_init.has_listeners(model)):
+            self.attributes = dict(model(*self.args).__dict__)
+            del self.attributes["_state"]
+
+    def __call__(self, **related):
+        if self.attributes is None:
+            instance = self.model(*self.args)
+        else:
+            instance = self.model.__new__(self.model)
+            instance._state = ModelState()
+            instance.__dict__.update(self.attributes)
+        for attname, default in self.fresh:
+            setattr(instance, attname, default())
+        for name, value in related.items():
+            setattr(instance, name, value)
+        return instance
+
+
 def _load(run: _Run, model, pks: Iterable[int], *related: str) -> dict:
     """Full (and, when writing, row-locked) instances of the records that will change."""
-    queryset = model.objects.select_related(*related) if related else model.objects.all()
-    return {obj.pk: obj for obj in _chunked(run.locked(queryset), "pk__in", set(pks))}
+    queryset = run.locked(
+        (model.objects.select_related(*related) if related else model.objects.all()).order_by()
+    )
+    return {obj.pk: obj for where in _key_runs(set(pks)) for obj in queryset.filter(where)}
 
 
 def _status_refusal(name: str, status: str) -> str:
@@ -1224,17 +1375,17 @@ def _plan_organisations(run: _Run, rows: list[_Row]):
         for stored in _chunked(queryset, f"{key_field}__in", keys):
             existing[stored[key_field]] = stored
     # The one scope check for the records to update.
-    in_scope = set(
-        _chunked(
-            Organisation.objects.restrict(run.user, CHANGE).values_list("pk", flat=True),
-            "pk__in",
-            {stored["pk"] for stored in existing.values()},
-        )
-    )
+    reachable = Organisation.objects.restrict(run.user, CHANGE).values_list("pk", flat=True)
+    in_scope = {
+        pk
+        for where in _key_runs(stored["pk"] for stored in existing.values())
+        for pk in reachable.filter(where)
+    }
     yield ("check", 0, len(rows))
 
     now = timezone.now()
     meta = Organisation._meta
+    blank = _Blank(Organisation, status=ledger.status, created_at=now)
     to_load: list[_Row] = []
     for done, row in enumerate(rows, start=1):
         if done % PROGRESS_EVERY == 0:
@@ -1243,7 +1394,7 @@ def _plan_organisations(run: _Run, rows: list[_Row]):
             continue
         stored = existing.get(key_of(row))
         if stored is None:
-            org = Organisation(status=ledger.status, community=row.community, created_at=now)
+            org = blank(community=row.community)
             changed = _fill(run, row, org, fields, False)
             row.instance = org
             if changed is not None:
@@ -1551,6 +1702,7 @@ def _plan_members(run: _Run, rows: list[_Row]):
 def _plan_owned(run: _Run, rows: list[_Row], model, fields: tuple[str, ...], matched: dict):
     """Create, update or leave each row's record (members, activities) of its organisation."""
     meta = model._meta
+    blank = _Blank(model)
     to_load: list[_Row] = []
     for done, row in enumerate(rows, start=1):
         if done % PROGRESS_EVERY == 0:
@@ -1559,7 +1711,7 @@ def _plan_owned(run: _Run, rows: list[_Row], model, fields: tuple[str, ...], mat
             continue
         stored = matched[row.number]
         if stored is None:
-            instance = model(organisation=row.organisation)
+            instance = blank(organisation=row.organisation)
             changed = _fill(run, row, instance, fields, False)
             row.instance = instance
             if changed is not None:
@@ -1637,25 +1789,20 @@ def _plan_activities(run: _Run, rows: list[_Row]):
 
 
 def _write(run: _Run, rows: list[_Row], reason: str):
-    """Bulk writes with a history row for every created or changed record."""
+    """Bulk writes with a history row for every created or changed record (``core.db``:
+    ``COPY`` on PostgreSQL, one ``executemany`` on SQLite)."""
     model = run.ledger.model
     good = [row for row in rows if row.number not in run.bad]
     creates = [row.instance for row in good if row.action == CREATE]
     updates = [row for row in good if row.action == UPDATE]
     total = len(creates) + len(updates)
     done = 0
-    for start in range(0, len(creates), BATCH * 4):
-        batch = creates[start : start + BATCH * 4]
-        bulk_create_with_history(
-            batch,
-            model,
-            batch_size=BATCH,
-            default_user=run.user,
-            default_change_reason=reason,
-        )
+    for start in range(0, len(creates), WRITE_BATCH):
+        batch = creates[start : start + WRITE_BATCH]
+        create_with_history(batch, model, default_user=run.user, default_change_reason=reason)
         done += len(batch)
         yield ("write", done, total)
-    # One bulk update per set of changed fields keeps each UPDATE narrow.
+    # One UPDATE per set of changed fields keeps each one narrow.
     by_fields: dict[tuple, list] = defaultdict(list)
     for row in updates:
         fields = set(row.changed)
@@ -1663,41 +1810,49 @@ def _write(run: _Run, rows: list[_Row], reason: str):
             fields.add("updated_at")
         by_fields[tuple(sorted(fields))].append(row.instance)
     for fields, objects in by_fields.items():
-        for start in range(0, len(objects), BATCH * 4):
-            batch = objects[start : start + BATCH * 4]
-            _update_rows(model, batch, fields)
-            # fields=[]: simple-history writes the history rows only (the rows are updated).
-            bulk_update_with_history(
-                batch,
-                model,
-                [],
-                batch_size=BATCH,
-                default_user=run.user,
-                default_change_reason=reason,
+        for start in range(0, len(objects), WRITE_BATCH):
+            batch = objects[start : start + WRITE_BATCH]
+            update_with_history(
+                batch, model, fields, default_user=run.user, default_change_reason=reason
             )
             done += len(batch)
             yield ("write", done, total)
 
 
-def _update_rows(model, objects: list, fields: Iterable[str]):
-    """``UPDATE … SET <fields> WHERE pk = %s`` for every object in one ``executemany``.
-    Django's ``bulk_update`` builds a CASE expression per field and row, which takes longer
-    than checking the whole file; values are prepared by the fields themselves as usual."""
-    meta = model._meta
-    quote = connection.ops.quote_name
-    columns = [meta.get_field(name) for name in fields]
-    sql = "UPDATE {} SET {} WHERE {} = %s".format(
-        quote(meta.db_table),
-        ", ".join(f"{quote(column.column)} = %s" for column in columns),
-        quote(meta.pk.column),
-    )
-    params = [
-        [column.get_db_prep_save(getattr(obj, column.attname), connection) for column in columns]
-        + [obj.pk]
-        for obj in objects
-    ]
-    with connection.cursor() as cursor:
-        cursor.executemany(sql, params)
+def _written_in_scope(run: _Run, rows: list[_Row]) -> bool:
+    """After the write, in the same transaction: every record written is (still) one the user
+    may change (NetBox ``_validate_objects``)."""
+    written = {
+        row.instance.pk
+        for row in rows
+        if row.number not in run.bad and row.action in (CREATE, UPDATE)
+    }
+    reachable = run.ledger.model.objects.restrict(run.user, CHANGE)
+    found = sum(reachable.filter(where).count() for where in _key_runs(written))
+    return found == len(written)
+
+
+def _key_runs(pks: Iterable[int]) -> Generator[Q, None, None]:
+    """Conditions matching exactly ``pks``: one ``BETWEEN`` per run of consecutive keys (up to
+    500 a query), the lone keys in an ``IN`` list (up to 5,000). Records created or imported
+    together have consecutive keys, and thousands of keys in an ``IN`` list cost more to send
+    and plan than the query itself."""
+    runs: list[list[int]] = []
+    for pk in sorted(pks):
+        if runs and pk == runs[-1][1] + 1:
+            runs[-1][1] = pk
+        else:
+            runs.append([pk, pk])
+    ranges = [(first, last) for first, last in runs if first != last]
+    lone = [first for first, last in runs if first == last]
+    for start in range(0, max(len(ranges), 1), 500):
+        where = Q()
+        for first, last in ranges[start : start + 500]:
+            where |= Q(pk__range=(first, last))
+        if where:
+            yield where
+    for start in range(0, len(lone), 5000):
+        yield Q(pk__in=lone[start : start + 5000])
 
 
 def ledger_columns(kind: str) -> tuple[Column, ...]:

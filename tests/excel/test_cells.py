@@ -256,6 +256,93 @@ def test_reader_handles_prefixed_tags_shared_strings_and_chinese_date_formats():
     assert rows == [(1, ("社区", "成立日期")), (2, ("坪山社区", datetime.datetime(2024, 3, 1)))]
 
 
+def _workbook_with_sheet(sheet: str, shared: str = "") -> bytes:
+    import zipfile
+
+    workbook_xml = (
+        '<workbook xmlns="http://schemas.openxmlformats.org/spreadsheetml/2006/main" '
+        'xmlns:r="http://schemas.openxmlformats.org/officeDocument/2006/relationships">'
+        '<sheets><sheet name="台账" sheetId="1" r:id="rId1"/></sheets></workbook>'
+    )
+    rels = (
+        '<Relationships xmlns="http://schemas.openxmlformats.org/package/2006/relationships">'
+        '<Relationship Id="rId1" Target="worksheets/sheet1.xml" Type="worksheet"/>'
+        "</Relationships>"
+    )
+    styles = (
+        '<styleSheet xmlns="http://schemas.openxmlformats.org/spreadsheetml/2006/main">'
+        '<cellXfs count="2"><xf numFmtId="0"/><xf numFmtId="14"/></cellXfs></styleSheet>'
+    )
+    out = io.BytesIO()
+    with zipfile.ZipFile(out, "w") as archive:
+        archive.writestr("xl/workbook.xml", workbook_xml)
+        archive.writestr("xl/_rels/workbook.xml.rels", rels)
+        archive.writestr("xl/worksheets/sheet1.xml", sheet)
+        archive.writestr("xl/styles.xml", styles)
+        if shared:
+            archive.writestr("xl/sharedStrings.xml", shared)
+    return out.getvalue()
+
+
+def test_plain_rows_and_unusual_cells_read_the_same_by_either_path(monkeypatch):
+    """Rows of plain cells are converted from one pattern match; a row with any other cell
+    (boolean, entity, preserved spaces, rich text, formula) takes the general path. Both give
+    the same values, and a row mixing both kinds is read right."""
+    import re
+
+    import core.excel
+
+    body = (
+        '<row r="1"><c r="A1" t="s"><v>0</v></c><c r="B1" t="inlineStr"><is><t>小组</t></is>'
+        '</c><c r="C1" s="1"><v>45352</v></c><c r="D1" t="n" s="1"><v>45353</v></c>'
+        '<c r="E1" s="1" t="n"><v>45354.5</v></c><c r="F1"><v>12</v></c><c r="G1"><v>1.5</v>'
+        '</c><c r="H1" t="inlineStr"/><c r="I1" t="s"/><c r="J1"><v></v></c></row>'
+        '<row r="2"><c r="A2" t="b"><v>1</v></c><c r="B2" t="inlineStr"><is><t>a &amp; b</t>'
+        '</is></c><c r="C2" t="inlineStr"><is><t xml:space="preserve"> 留空 </t></is></c>'
+        '<c r="D2" t="str"><f>A1</f><v>公式</v></c><c r="E2" s="1"><v>45352</v></c></row>'
+        '<row r="3"><c r="B3" t="inlineStr"><is><r><t>富</t></r><r><t>文本</t></r></is></c>'
+        '<c r="D3" t="s"><v>1</v></c></row>'
+        '<row r="5"><c r="C5" t="inlineStr"><is><t></t></is></c><c r="D5" t="inlineStr"><is>'
+        '<t xml:space="preserve"> 前后空格 </t></is></c></row>'
+    )
+    sheet = (
+        '<worksheet xmlns="http://schemas.openxmlformats.org/spreadsheetml/2006/main">'
+        f"<sheetData>{body}</sheetData></worksheet>"
+    )
+    shared = (
+        '<sst xmlns="http://schemas.openxmlformats.org/spreadsheetml/2006/main">'
+        "<si><t>社区</t></si><si><t>第二个</t></si></sst>"
+    )
+    data = _workbook_with_sheet(sheet, shared)
+    rows = list(open_spreadsheet(data).rows("台账"))
+    assert rows == [
+        (
+            1,
+            (
+                "社区",
+                "小组",
+                datetime.datetime(2024, 3, 1),
+                datetime.datetime(2024, 3, 2),
+                datetime.datetime(2024, 3, 3, 12, 0),
+                12,
+                1.5,
+            ),
+        ),
+        (2, (True, "a & b", " 留空 ", "公式", datetime.datetime(2024, 3, 1))),
+        (3, (None, "富文本", None, "第二个")),
+        (5, (None, None, "", " 前后空格 ")),
+    ]
+    # Rows 1 and 5 were taken by the pattern, rows 2 and 3 not.
+    plain = [
+        row
+        for row in body.split("<row")[1:]
+        if row.count("<c") == len(core.excel._PLAIN_CELL.findall(row))
+    ]
+    assert [row.split('"')[1] for row in plain] == ["1", "5"]
+    monkeypatch.setattr(core.excel, "_PLAIN_CELL", re.compile("(?!x)x"))  # never matches
+    assert list(open_spreadsheet(data).rows("台账")) == rows
+
+
 def test_csv_in_utf8_with_bom_and_in_gb18030():
     text = "社区,组织名称\n坪山社区,'=书画协会\n"
     for data in (b"\xef\xbb\xbf" + text.encode("utf-8"), text.encode("gb18030")):
