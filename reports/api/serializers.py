@@ -7,6 +7,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from rest_framework import serializers
 
+from registry.api.serializers import OrganisationSerializer
 from reports.choices import DrillPart, KpiKey, KpiUnit
 from reports.kpis import EARLIEST_AS_OF
 
@@ -96,3 +97,9 @@ class KpiDefinitionSerializer(serializers.Serializer):
     target = serializers.FloatField(allow_null=True)
     target_due = serializers.DateField(allow_null=True)
     higher_is_better = serializers.BooleanField()
+
+
+class KpiOrganisationSerializer(OrganisationSerializer):
+    """An organisation behind a KPI number: the ledger's shape under a name of its own, because
+    this list is paged by page number and the ledger's by cursor, and the schema names a paged
+    list after its serializer (one name for both would document one shape for both lists)."""

@@ -17,10 +17,10 @@ from core.api import (
     StrictPageNumberPagination,
     ValidationErrorSerializer,
 )
-from registry.api.serializers import OrganisationSerializer
 from registry.models import Division
 from reports.api.serializers import (
     KpiDefinitionSerializer,
+    KpiOrganisationSerializer,
     KpiOrganisationsQuerySerializer,
     KpiQuerySerializer,
     KpiReportSerializer,
@@ -82,7 +82,7 @@ class KpiViewSet(ScopedViewSetMixin, viewsets.GenericViewSet):
             KpiOrganisationsQuerySerializer,
             OpenApiParameter("key", str, OpenApiParameter.PATH, enum=KpiKey.values),
         ],
-        responses={200: OrganisationSerializer(many=True), **ERRORS},
+        responses={200: KpiOrganisationSerializer(many=True), **ERRORS},
         description=(
             "Paginated: the organisations behind the numerator (or the denominator) of a KPI "
             "for the node, as of the day. For KPIs counting places (streets with a hub, ...) "
@@ -101,4 +101,4 @@ class KpiViewSet(ScopedViewSetMixin, viewsets.GenericViewSet):
             part=params["part"],
         )
         page = self.paginate_queryset(rows)
-        return self.get_paginated_response(OrganisationSerializer(page, many=True).data)
+        return self.get_paginated_response(KpiOrganisationSerializer(page, many=True).data)
