@@ -4,12 +4,22 @@ from rest_framework.test import APIClient
 
 from registry.models import Division, User
 from registry.services.divisions import divisions_load
+from tests.access import parametrize_roles
+from tests.world import (  # noqa: F401 (the codes tests import from here)
+    LONGGANG_DISTRICT,
+    MALUAN_COMMUNITY,
+    MALUAN_STREET,
+    PINGSHAN_COMMUNITY,
+    PINGSHAN_DISTRICT,
+    PINGSHAN_STREET,
+)
 
-PINGSHAN_DISTRICT = "440310"
-PINGSHAN_STREET = "440310001"
-MALUAN_STREET = "440310002"
-PINGSHAN_COMMUNITY = "440310001003"
-MALUAN_COMMUNITY = "440310002003"
+#: the shared world of sample data (``world``, ``users``) and its role-parametrised access tests
+pytest_plugins = ["tests.world"]
+
+
+def pytest_generate_tests(metafunc):
+    parametrize_roles(metafunc)
 
 
 @pytest.fixture(scope="session")
