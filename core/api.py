@@ -32,6 +32,7 @@ from rest_framework.response import Response
 from rest_framework.settings import api_settings
 from rest_framework.utils.urls import remove_query_param, replace_query_param
 
+from core.history import history_reason_max_length
 from core.scoping import CHANGE, VIEW
 
 ACTION_SCOPE = {
@@ -423,22 +424,12 @@ class ReadModelSerializer(serializers.ModelSerializer):
         return fields
 
 
-def history_reason_max_length() -> int | None:
-    """How long a change reason may be: simple-history keeps it in a 100-character column
-    unless ``SIMPLE_HISTORY_HISTORY_CHANGE_REASON_USE_TEXT_FIELD`` is set."""
-    from django.conf import settings
-
-    if getattr(settings, "SIMPLE_HISTORY_HISTORY_CHANGE_REASON_USE_TEXT_FIELD", False):
-        return None
-    return 100
-
-
 class ReasonField(serializers.CharField):
     """Why a change is made: recorded in the history with the acting user (so no longer than
     the history's change-reason column: a longer one would be a database error)."""
 
     def __init__(self, **kwargs):
-        kwargs.setdefault("max_length", history_reason_max_length() or 2000)
+        kwargs.setdefault("max_length", history_reason_max_length())
         kwargs.setdefault("required", False)
         kwargs.setdefault("allow_blank", True)
         kwargs.setdefault("write_only", True)
@@ -783,4 +774,5 @@ __all__ = [
     "StrictPageNumberPagination",
     "api_language",
     "exception_handler",
+    "history_reason_max_length",
 ]

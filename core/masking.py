@@ -1,0 +1,112 @@
+"""Personal data (phone and ID numbers) follows one rule on every surface: pages, the API,
+spreadsheet exports and history views all decide here who sees full values and how a value is
+masked.
+
+The rule: the roles that may *change* an object's records (the tiers that keep the roster, and
+the organisation's own leader) see full values; read-only roles and everyone else see them
+masked. Nothing public carries them at all.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping
+
+from core.scoping import CHANGE
+
+#: what replaces a hidden character
+MASK = "*"
+
+
+def mask_middle(value: str, *, keep_start: int, keep_end: int) -> str:
+    """``13800138000`` → ``138****8000``: the middle replaced by stars, at least four of them
+    (so a short value doesn't give itself away, and a masked value is always recognisable)."""
+    if not value:
+        return value
+    hidden = max(len(value) - keep_start - keep_end, 4)
+    keep_start = min(keep_start, max(len(value) - hidden, 0))
+    keep_end = max(min(keep_end, len(value) - keep_start - hidden), 0)
+    return value[:keep_start] + MASK * hidden + (value[-keep_end:] if keep_end else "")
+
+
+def mask_phone(value: str) -> str:
+    """``13800138000`` → ``138****8000``: enough to tell numbers apart, not to call one."""
+    return mask_middle(value, keep_start=3, keep_end=4)
+
+
+def mask_id_number(value: str) -> str:
+    """``440303199505050029`` → ``440303********0029`` (place code and last four only)."""
+    return mask_middle(value, keep_start=6, keep_end=4)
+
+
+def is_masked(value) -> bool:
+    """Whether ``value`` is a masked value (as read back from an exported spreadsheet)."""
+    return isinstance(value, str) and MASK in value
+
+
+#: personal fields, by the name every model, row and serializer uses, and how each is masked
+PERSONAL_FIELDS: Mapping[str, Callable[[str], str]] = {
+    "phone": mask_phone,
+    "id_number": mask_id_number,
+}
+
+
+def sees_personal_data(user, obj) -> bool:
+    """Whether ``user`` sees ``obj``'s personal data in full: only if they may change it
+    (``obj`` is a scoped row, e.g. the organisation whose roster is shown)."""
+    return obj.is_within(user, CHANGE)
+
+
+def mask_value(field: str, value, *, full: bool):
+    """``value`` of personal field ``field`` as the reader may see it (others unchanged)."""
+    mask = PERSONAL_FIELDS.get(field)
+    if full or mask is None:
+        return value
+    return mask(str(value or ""))
+
+
+def mask_row(row: Mapping, *, full: bool) -> dict:
+    """A copy of ``row`` (a dict of field name → value) with its personal fields masked unless
+    ``full``."""
+    if full:
+        return dict(row)
+    return {key: mask_value(key, value, full=False) for key, value in row.items()}
+
+
+def mask_diff(field: str, old, new, *, full: bool) -> tuple:
+    """A history change (``field`` from ``old`` to ``new``) as the reader may see it."""
+    return mask_value(field, old, full=full), mask_value(field, new, full=full)
+
+
+class PersonalDataSerializerMixin:
+    """For a DRF serializer: the personal fields of each answer masked by the one rule.
+
+    ``personal_data_owner(instance)`` names the scoped object whose scope decides (the
+    instance itself by default; a member's organisation, say); the decision is made once per
+    owner and request. ``personal_data_rule`` is :func:`sees_personal_data`.
+    """
+
+    personal_data_rule = staticmethod(sees_personal_data)
+
+    def personal_data_owner(self, instance):
+        return instance
+
+    def sees_personal_data(self, instance) -> bool:
+        request = self.context.get("request")
+        user = getattr(request, "user", None)
+        owner = self.personal_data_owner(instance)
+        if user is None or owner is None:
+            return False
+        decided = self.context.setdefault("_personal_data_seen", {})
+        key = (type(owner)._meta.label, owner.pk)
+        if key not in decided:
+            decided[key] = self.personal_data_rule(user, owner)
+        return decided[key]
+
+    def to_representation(self, instance):
+        data = super().to_representation(instance)
+        if any(name in data for name in PERSONAL_FIELDS):
+            full = self.sees_personal_data(instance)
+            for name in PERSONAL_FIELDS:
+                if data.get(name) is not None:
+                    data[name] = mask_value(name, data[name], full=full)
+        return data
