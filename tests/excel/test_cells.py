@@ -290,7 +290,7 @@ def test_plain_rows_and_unusual_cells_read_the_same_by_either_path(monkeypatch):
     the same values, and a row mixing both kinds is read right."""
     import re
 
-    import core.excel
+    import core.excel.reading
 
     body = (
         '<row r="1"><c r="A1" t="s"><v>0</v></c><c r="B1" t="inlineStr"><is><t>小组</t></is>'
@@ -336,10 +336,10 @@ def test_plain_rows_and_unusual_cells_read_the_same_by_either_path(monkeypatch):
     plain = [
         row
         for row in body.split("<row")[1:]
-        if row.count("<c") == len(core.excel._PLAIN_CELL.findall(row))
+        if row.count("<c") == len(core.excel.reading._PLAIN_CELL.findall(row))
     ]
     assert [row.split('"')[1] for row in plain] == ["1", "5"]
-    monkeypatch.setattr(core.excel, "_PLAIN_CELL", re.compile("(?!x)x"))  # never matches
+    monkeypatch.setattr(core.excel.reading, "_PLAIN_CELL", re.compile("(?!x)x"))  # never matches
     assert list(open_spreadsheet(data).rows("台账")) == rows
 
 
