@@ -1,13 +1,17 @@
 """Settings for the community social organisation registry.
 
-Everything that differs between machines comes from the environment; with nothing set the
-project runs on a local SQLite file in DEBUG mode, so `manage.py runserver` needs no server.
+Everything that differs between machines comes from the environment (every variable is listed
+in docs/deployment.md). With nothing set the settings are production-safe: DEBUG off, no
+wildcard host, HTTPS-only cookies and redirects, and a SECRET_KEY required. The demo (`make run`)
+turns on DEMO_MODE explicitly, which every page then announces with a banner; SQLite
+(`db.sqlite3`) is the embedded default database, PostgreSQL (DATABASE_URL) the production one.
 """
 
 import os
 from pathlib import Path
 
 import dj_database_url
+from django.core.exceptions import ImproperlyConfigured
 from django.utils.translation import gettext_lazy as _
 
 BASE_DIR = Path(__file__).resolve().parent.parent
@@ -15,22 +19,35 @@ BASE_DIR = Path(__file__).resolve().parent.parent
 
 def env_bool(name: str, default: bool) -> bool:
     value = os.environ.get(name)
-    if value is None:
+    if value is None or not value.strip():
         return default
     return value.strip().lower() in {"1", "true", "yes", "on"}
+
+
+def env_int(name: str, default: int) -> int:
+    value = os.environ.get(name, "").strip()
+    try:
+        return int(value) if value else default
+    except ValueError:
+        raise ImproperlyConfigured(f"{name} must be a whole number, not {value!r}") from None
 
 
 def env_list(name: str, default: str) -> list[str]:
     return [item.strip() for item in os.environ.get(name, default).split(",") if item.strip()]
 
 
-DEBUG = env_bool("DEBUG", True)
+DEBUG = env_bool("DEBUG", False)
+# Demo mode: a published demo password (seed_demo), and a banner on every page saying so.
+DEMO_MODE = env_bool("DEMO_MODE", False)
 SECRET_KEY = os.environ.get("SECRET_KEY", "")
 if not SECRET_KEY:
-    if not DEBUG:
-        raise RuntimeError("SECRET_KEY must be set when DEBUG is off")
+    if not (DEBUG or DEMO_MODE):
+        raise ImproperlyConfigured(
+            "SECRET_KEY must be set (50 or more random characters) unless DEBUG or DEMO_MODE "
+            "is on; see docs/deployment.md"
+        )
     SECRET_KEY = "insecure-development-key-do-not-use-in-production"
-ALLOWED_HOSTS = env_list("ALLOWED_HOSTS", "localhost,127.0.0.1,[::1]" if not DEBUG else "*")
+ALLOWED_HOSTS = env_list("ALLOWED_HOSTS", "localhost,127.0.0.1,[::1]")
 CSRF_TRUSTED_ORIGINS = env_list("CSRF_TRUSTED_ORIGINS", "")
 
 INSTALLED_APPS = [
@@ -46,6 +63,8 @@ INSTALLED_APPS = [
     "drf_spectacular",
     "drf_spectacular_sidecar",
     "simple_history",
+    "django_tasks",
+    "django_tasks_db",
     "core",
     "registry",
     "party_building",
@@ -55,6 +74,8 @@ INSTALLED_APPS = [
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
+    # Static files (hashed, compressed) straight from the WSGI process: no separate server.
+    "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.locale.LocaleMiddleware",
     "django.middleware.common.CommonMiddleware",
@@ -80,6 +101,7 @@ TEMPLATES = [
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
                 "django.template.context_processors.i18n",
+                "core.context_processors.deployment",
             ],
         },
     },
@@ -97,9 +119,13 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
     DATABASES["default"].setdefault("OPTIONS", {}).update(
         {
             # Take the write lock at BEGIN so concurrent writers queue instead of failing
-            # half-way through a transaction with "database is locked".
+            # half-way through a transaction with "database is locked"; WAL lets readers go on
+            # while one writes. The busy timeout (seconds a writer waits for the lock) is longer
+            # than the longest write transaction (the largest ledger file accepted, 200,000
+            # rows, imports in about 30 s on SQLite), so a write that meets a running import
+            # waits and succeeds.
             "transaction_mode": "IMMEDIATE",
-            "timeout": 20,
+            "timeout": env_int("SQLITE_BUSY_TIMEOUT", 60),
             "init_command": "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL;",
         }
     )
@@ -136,9 +162,32 @@ USE_TZ = True
 
 STATIC_URL = "static/"
 STATICFILES_DIRS = [BASE_DIR / "static"]
-STATIC_ROOT = BASE_DIR / "staticfiles"
+STATIC_ROOT = Path(os.environ.get("STATIC_ROOT", BASE_DIR / "staticfiles"))
 MEDIA_URL = "media/"
 MEDIA_ROOT = Path(os.environ.get("MEDIA_ROOT", BASE_DIR / "media"))
+# Hashed, compressed names (collectstatic writes them, whitenoise serves them with a one-year
+# cache). Without collectstatic (DEBUG, or STATIC_MANIFEST=false as in the test run) plain names.
+STATIC_MANIFEST = env_bool("STATIC_MANIFEST", not DEBUG)
+STORAGES = {
+    "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
+    "staticfiles": {
+        "BACKEND": "whitenoise.storage.CompressedManifestStaticFilesStorage"
+        if STATIC_MANIFEST
+        else "django.contrib.staticfiles.storage.StaticFilesStorage"
+    },
+}
+WHITENOISE_USE_FINDERS = not STATIC_MANIFEST  # without collectstatic, straight from the apps
+
+# Long work (large imports and exports, annotated copies, the lifecycle scan from the web) runs
+# as a task: Django's Tasks API (the django-tasks backport) with the database backend, so
+# workers need no other server (`manage.py db_worker`; several machines may share PostgreSQL).
+TASKS = {"default": {"BACKEND": "django_tasks_db.DatabaseBackend"}}
+# Files a job reads or writes (uploads, results); private, never under MEDIA_ROOT. Workers on
+# other machines need the same directory (a shared mount).
+JOB_FILES_DIR = Path(os.environ.get("JOB_FILES_DIR", BASE_DIR / "var" / "jobs"))
+# A running job whose worker has not reported for this many seconds (and, on the worker's own
+# machine, whose process is gone) is reported failed.
+JOB_HEARTBEAT_TIMEOUT = env_int("JOB_HEARTBEAT_TIMEOUT", 300)
 
 REST_FRAMEWORK = {
     # Token first: an unauthenticated request gets 401 with WWW-Authenticate: Token.
@@ -183,6 +232,18 @@ LOGGING = {
     "root": {"handlers": ["console"], "level": os.environ.get("LOG_LEVEL", "WARNING")},
 }
 
-if not DEBUG:
-    SESSION_COOKIE_SECURE = env_bool("SECURE_COOKIES", True)
-    CSRF_COOKIE_SECURE = env_bool("SECURE_COOKIES", True)
+# HTTPS. Production runs behind a TLS-terminating proxy (docs/deployment.md) which tells the
+# scheme in a header: SECURE_PROXY_SSL_HEADER names it (e.g. X-Forwarded-Proto); trust it only
+# when the proxy sets it on every request, as the nginx example does.
+SECURE_SSL_REDIRECT = env_bool("SECURE_SSL_REDIRECT", not DEBUG)
+SECURE_REDIRECT_EXEMPT = [r"^health/$"]  # probes from the proxy's machine speak plain HTTP
+_proxy_header = os.environ.get("SECURE_PROXY_SSL_HEADER", "").strip()
+if _proxy_header:
+    SECURE_PROXY_SSL_HEADER = ("HTTP_" + _proxy_header.upper().replace("-", "_"), "https")
+SESSION_COOKIE_SECURE = env_bool("SECURE_COOKIES", not DEBUG)
+CSRF_COOKIE_SECURE = env_bool("SECURE_COOKIES", not DEBUG)
+SECURE_HSTS_SECONDS = env_int("SECURE_HSTS_SECONDS", 0 if DEBUG else 31_536_000)
+SECURE_HSTS_INCLUDE_SUBDOMAINS = env_bool("SECURE_HSTS_INCLUDE_SUBDOMAINS", True)
+SECURE_HSTS_PRELOAD = env_bool("SECURE_HSTS_PRELOAD", False)
+SECURE_REFERRER_POLICY = "same-origin"
+X_FRAME_OPTIONS = "DENY"

@@ -78,7 +78,7 @@ class Command(BaseCommand):
         parser.add_argument(
             "--force",
             action="store_true",
-            help="allow demo logins with a published password even when DEBUG is off",
+            help="allow demo logins with a published password even when DEMO_MODE is off",
         )
         parser.add_argument(
             "--orgs",
@@ -106,10 +106,10 @@ class Command(BaseCommand):
         verbosity=1,
         **options,
     ):
-        if not settings.DEBUG and not force:
+        if not settings.DEMO_MODE and not force:
             raise CommandError(
-                "DEBUG is off: demo logins have a published password. "
-                "Use --force if this really is a demo server."
+                "DEMO_MODE is off: demo logins have a published password. Run the demo with "
+                "DEMO_MODE=true (make run does), or use --force if this really is a demo server."
             )
         if orgs < 0:
             raise CommandError("--orgs cannot be negative")

@@ -1,0 +1,21 @@
+"""The test run's environment, set before Django reads its settings (a pytest plugin loaded with
+``-p config.pytest_env`` from pyproject.toml, ahead of pytest-django).
+
+Tests run with the production defaults (DEBUG off, no demo mode), except what needs a real
+deployment: a fixed secret key, plain-HTTP requests (no redirect to HTTPS, cookies without the
+Secure flag) and static files without collectstatic's manifest. A variable already set wins.
+The production values themselves are tested by tests/deploy/ in a subprocess.
+"""
+
+import os
+
+TEST_ENVIRONMENT = {
+    "SECRET_KEY": "test-run-only-" + "k" * 50,
+    "SECURE_SSL_REDIRECT": "false",
+    "SECURE_COOKIES": "false",
+    "SECURE_HSTS_SECONDS": "0",
+    "STATIC_MANIFEST": "false",
+}
+
+for _name, _value in TEST_ENVIRONMENT.items():
+    os.environ.setdefault(_name, _value)
