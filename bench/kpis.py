@@ -156,20 +156,14 @@ def generate(total: int, progress) -> dict:
     from django.db import connection, transaction
 
     from grading.models import GradeAward
+    from oversight.models import AnnualReport, DormancyCase
     from party_building.models import (
         InstructorAssignment,
         PartyCoverage,
         PartyInstructor,
         PartyOrganisation,
     )
-    from registry.models import (
-        AnnualReport,
-        Application,
-        BrandProject,
-        DormancyCase,
-        Organisation,
-        User,
-    )
+    from registry.models import Application, BrandProject, Organisation, User
 
     sql = Sql(connection.vendor)
     user = User.objects.get(username="bench")

@@ -80,8 +80,9 @@ def generate(n: int, seed: int = 20250601):
     from django.db import connection
     from django.utils import timezone
 
+    from oversight.models import AnnualReport
     from registry.choices import DivisionLevel, OrgStatus
-    from registry.models import Activity, AnnualReport, Division, Member, Organisation
+    from registry.models import Activity, Division, Member, Organisation
 
     rng = random.Random(seed)
     communities = list(

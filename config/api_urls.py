@@ -4,7 +4,7 @@ from django.urls import include, path
 
 urlpatterns = [
     path("", include("registry.api.urls")),
-    path("", include("registry.api.urls_oversight")),
+    path("", include("oversight.api.urls")),
     path("", include("party_building.api.urls")),
     path("", include("grading.api.urls")),
     path("", include("reports.api.urls")),

@@ -67,6 +67,7 @@ INSTALLED_APPS = [
     "django_tasks_db",
     "core",
     "registry",
+    "oversight",
     "party_building",
     "grading",
     "reports",

@@ -19,7 +19,7 @@ urlpatterns = [
     path("excel/", include("registry.urls_excel")),
     path("party/", include("party_building.urls")),
     path("grading/", include("grading.urls")),
-    path("oversight/", include("registry.urls_oversight")),
+    path("oversight/", include("oversight.urls")),
     path("reports/", include("reports.urls")),
     path("", include("registry.urls")),
 ]

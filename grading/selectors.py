@@ -32,9 +32,10 @@ from grading.models import (
     Sanction,
 )
 from grading.rules import Band, add_months, add_years, round_points
+from oversight.choices import CreditListKind
+from oversight.models import AnnualReport, CreditListEntry, OversightSettings
 from registry.choices import OrgStatus
-from registry.models import Activity, AnnualReport, CreditListEntry, Division, Organisation
-from registry.models.oversight import CreditListKind, OversightSettings
+from registry.models import Activity, Division, Organisation
 
 # --- current grades ---------------------------------------------------------------------------
 
@@ -396,9 +397,9 @@ def evaluation_prefill(
 
     A fixed number of queries, whatever the number of organisations.
     """
+    from oversight.services.annual_reports import owing_q
     from party_building.choices import CoverageMode
     from party_building.selectors import annotate_coverage
-    from registry.services.oversight import owing_q
 
     ids = list(organisation_ids)
     activities = dict(

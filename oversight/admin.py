@@ -1,15 +1,12 @@
 """Admin for oversight: the settings (one row, edited here, with history) and read-only views of
 reports, credit-list entries and dormancy cases, whose changes go through the oversight pages
 and services so they keep their checks.
-
-Registered on import: ``from registry import admin_oversight`` (e.g. at the end of
-``registry/admin.py``).
 """
 
 from django.contrib import admin
 from simple_history.admin import SimpleHistoryAdmin
 
-from registry.models import AnnualReport, CreditListEntry, DormancyCase, OversightSettings
+from oversight.models import AnnualReport, CreditListEntry, DormancyCase, OversightSettings
 
 
 @admin.register(OversightSettings)

@@ -3,7 +3,7 @@ dormancy (items 15, 17 and 18 of the action plan; DOMAIN.md section 4).
 
 The rules' starting values (deadline, notice period, ...) are in ``OversightSettings``, one row
 that an administrator edits in the admin. The scan that applies them every night is
-``registry.services.oversight.lifecycle_scan``.
+``oversight.services.scan.lifecycle_scan``.
 """
 
 from __future__ import annotations
@@ -19,81 +19,16 @@ from django.utils.translation import gettext_lazy as _
 from simple_history.models import HistoricalRecords
 
 from core.scoping import ScopedModel
+from oversight.choices import (
+    CaseStatus,
+    CreditListKind,
+    DormancySignal,
+    ListingReason,
+    RemovalReason,
+    ReportStatus,
+)
 from registry.choices import OrgStatus
 from registry.models.fields import ChoiceSetField
-
-# --- choices ----------------------------------------------------------------------------------
-
-
-class ReportStatus(models.TextChoices):
-    DRAFT = "draft", _("Draft, not submitted")
-    SUBMITTED = "submitted", _("Submitted, awaiting review")
-    RETURNED = "returned", _("Returned for correction")
-    ACCEPTED = "accepted", _("Accepted")
-
-    #: the report is with the organisation (it may edit it)
-    EDITABLE: frozenset
-
-
-ReportStatus.EDITABLE = frozenset({ReportStatus.DRAFT, ReportStatus.RETURNED})
-
-
-class ReportAction(models.TextChoices):
-    SUBMIT = "submit", _("Submit")
-    ACCEPT = "accept", _("Accept")
-    RETURN = "return", _("Return for correction")
-
-
-#: (report status, action) -> new status. Anything else is refused.
-REPORT_TRANSITIONS = {
-    (ReportStatus.DRAFT, ReportAction.SUBMIT): ReportStatus.SUBMITTED,
-    (ReportStatus.RETURNED, ReportAction.SUBMIT): ReportStatus.SUBMITTED,
-    (ReportStatus.SUBMITTED, ReportAction.ACCEPT): ReportStatus.ACCEPTED,
-    (ReportStatus.SUBMITTED, ReportAction.RETURN): ReportStatus.RETURNED,
-}
-
-
-class CreditListKind(models.TextChoices):
-    ABNORMAL = "abnormal", _("Abnormal-activity list")
-    SERIOUS = "serious", _("Serious-dishonesty list")
-
-
-class ListingReason(models.TextChoices):
-    REPORT_MISSING = "report_missing", _("Annual report not submitted")
-    REPORT_LATE = "report_late", _("Annual report submitted late")
-    MOVED_FROM_ABNORMAL = "moved_from_abnormal", _("On the abnormal-activity list for too long")
-
-
-class RemovalReason(models.TextChoices):
-    REPORT_ACCEPTED = "report_accepted", _("Annual report submitted and accepted")
-    MOVED_TO_SERIOUS = "moved_to_serious", _("Moved to the serious-dishonesty list")
-
-
-class DormancySignal(models.TextChoices):
-    INACTIVE = "inactive", _("No activity recorded")
-    NO_REPORTS = "no_reports", _("No annual reports")
-    LEADER_UNREACHABLE = "leader_unreachable", _("Leader unreachable")
-
-
-class CaseStatus(models.TextChoices):
-    OPEN = "open", _("Awaiting confirmation")
-    CONFIRMED_ACTIVE = "confirmed_active", _("Confirmed active")
-    CLEARED = "cleared", _("Cleared: signs of activity again")
-    EXIT_PROPOSED = "exit_proposed", _("Exit proposed")
-    EXIT_REFUSED = "exit_refused", _("Exit not approved")
-    EXITED = "exited", _("Exited")
-
-    #: a case still waiting for the owning tier or for the exit decision
-    PENDING: frozenset
-    #: closed in a way that says the organisation is alive: the dormancy clocks restart here
-    ALIVE: frozenset
-
-
-CaseStatus.PENDING = frozenset({CaseStatus.OPEN, CaseStatus.EXIT_PROPOSED})
-CaseStatus.ALIVE = frozenset(
-    {CaseStatus.CONFIRMED_ACTIVE, CaseStatus.CLEARED, CaseStatus.EXIT_REFUSED}
-)
-
 
 # --- settings ---------------------------------------------------------------------------------
 
@@ -173,9 +108,10 @@ class OversightSettings(models.Model):
         ),
     )
 
-    history = HistoricalRecords()
+    history = HistoricalRecords(table_name="registry_historicaloversightsettings")
 
     class Meta:
+        db_table = "registry_oversightsettings"  # named when oversight was part of registry
         verbose_name = _("oversight settings")
         verbose_name_plural = _("oversight settings")
 
@@ -290,12 +226,13 @@ class AnnualReport(ScopedModel):
     created_at = models.DateTimeField(_("created at"), auto_now_add=True)
     updated_at = models.DateTimeField(_("updated at"), auto_now=True)
 
-    history = HistoricalRecords()
+    history = HistoricalRecords(table_name="registry_historicalannualreport")
 
     scope_path_field = "organisation__community__path"
     scope_organisation_field = "organisation"
 
     class Meta:
+        db_table = "registry_annualreport"  # named when oversight was part of registry
         verbose_name = _("annual report")
         verbose_name_plural = _("annual reports")
         ordering = ["-year", "-pk"]
@@ -362,12 +299,13 @@ class CreditListEntry(ScopedModel):
         _("reason for removal"), max_length=30, choices=RemovalReason.choices, blank=True
     )
 
-    history = HistoricalRecords()
+    history = HistoricalRecords(table_name="registry_historicalcreditlistentry")
 
     scope_path_field = "organisation__community__path"
     scope_organisation_field = "organisation"
 
     class Meta:
+        db_table = "registry_creditlistentry"  # named when oversight was part of registry
         verbose_name = _("credit list entry")
         verbose_name_plural = _("credit list entries")
         ordering = ["-listed_on", "-pk"]
@@ -457,12 +395,13 @@ class DormancyCase(ScopedModel):
         related_name="dormancy_cases",
     )
 
-    history = HistoricalRecords()
+    history = HistoricalRecords(table_name="registry_historicaldormancycase")
 
     scope_path_field = "organisation__community__path"
     scope_organisation_field = "organisation"
 
     class Meta:
+        db_table = "registry_dormancycase"  # named when oversight was part of registry
         verbose_name = _("dormancy case")
         verbose_name_plural = _("dormancy cases")
         ordering = ["notice_ends_on", "pk"]

@@ -2,7 +2,7 @@
 
 from django.urls import path
 
-from registry import views_oversight as views
+from oversight import views
 
 app_name = "oversight"
 

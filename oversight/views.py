@@ -1,6 +1,6 @@
 """Web pages for oversight: annual reports, the overdue summary, the dormancy inbox, the credit
 lists and an organisation's oversight file. Every queryset is restricted through
-``ScopedQuerysetMixin`` or ``restrict``; every write goes through ``registry.services.oversight``
+``ScopedQuerysetMixin`` or ``restrict``; every write goes through ``oversight.services``
 with the acting user and a reason."""
 
 from __future__ import annotations
@@ -21,39 +21,32 @@ from django_filters.views import FilterView
 from core.exceptions import TransitionNotAllowed
 from core.scoping import CHANGE, VIEW
 from core.views import ScopedQuerysetMixin
-from registry.choices import DivisionLevel, OrgStatus, Role
-from registry.models import (
-    Activity,
-    AnnualReport,
-    CreditListEntry,
-    DormancyCase,
-    Member,
-    Organisation,
-    OversightSettings,
-)
-from registry.models.oversight import CaseStatus, CreditListKind, ReportStatus
-from registry.selectors_oversight import (
-    AnnualReportFilterSet,
-    CreditListEntryFilterSet,
-    DormancyCaseFilterSet,
+from oversight.choices import CaseStatus, CreditListKind, ReportStatus
+from oversight.filters import AnnualReportFilterSet, CreditListEntryFilterSet, DormancyCaseFilterSet
+from oversight.models import AnnualReport, CreditListEntry, DormancyCase, OversightSettings
+from oversight.selectors import (
     default_report_year,
     overdue_summary,
     oversight_timeline,
     summary_level_for,
     summary_levels_for,
 )
-from registry.services.lifecycle import acts_for
-from registry.services.oversight import (
-    OFFICER_ROLES,
+from oversight.services.annual_reports import (
     annual_report_accept,
     annual_report_create,
     annual_report_return,
     annual_report_submit,
     annual_report_update,
+)
+from oversight.services.dormancy import (
+    OFFICER_ROLES,
     dormancy_confirm_active,
     dormancy_propose_exit,
     dormancy_report_leader_unreachable,
 )
+from registry.choices import DivisionLevel, OrgStatus, Role
+from registry.models import Activity, Member, Organisation
+from registry.services.lifecycle import acts_for
 
 # --- forms ------------------------------------------------------------------------------------
 
@@ -180,7 +173,7 @@ def _add_errors(form: forms.Form, error: ValidationError):
 class ReportListView(ScopedQuerysetMixin, FilterView):
     model = AnnualReport
     filterset_class = AnnualReportFilterSet
-    template_name = "registry/oversight/report_list.html"
+    template_name = "oversight/report_list.html"
     paginate_by = 50
 
     def get_queryset(self):
@@ -194,7 +187,7 @@ class ReportListView(ScopedQuerysetMixin, FilterView):
 
 class ReportDetailView(ScopedQuerysetMixin, DetailView):
     model = AnnualReport
-    template_name = "registry/oversight/report_detail.html"
+    template_name = "oversight/report_detail.html"
 
     def get_queryset(self):
         return (
@@ -232,7 +225,7 @@ class ReportDetailView(ScopedQuerysetMixin, DetailView):
 
 class ReportCreateView(LoginRequiredMixin, FormView):
     form_class = ReportCreateForm
-    template_name = "registry/oversight/report_form.html"
+    template_name = "oversight/report_form.html"
 
     def get_form_kwargs(self):
         kwargs = super().get_form_kwargs()
@@ -266,7 +259,7 @@ class ReportCreateView(LoginRequiredMixin, FormView):
 
 class ReportUpdateView(LoginRequiredMixin, FormView):
     form_class = ReportContentForm
-    template_name = "registry/oversight/report_form.html"
+    template_name = "oversight/report_form.html"
 
     def dispatch(self, request, *args, **kwargs):
         if not request.user.is_authenticated:
@@ -344,7 +337,7 @@ class ReportActionView(LoginRequiredMixin, View):
 class OverdueSummaryView(LoginRequiredMixin, TemplateView):
     """Overdue reports per district, street or community of the user's jurisdiction."""
 
-    template_name = "registry/oversight/overdue.html"
+    template_name = "oversight/overdue.html"
 
     def get_context_data(self, **kwargs):
         context = super().get_context_data(**kwargs)
@@ -378,7 +371,7 @@ class CaseListView(ScopedQuerysetMixin, FilterView):
 
     model = DormancyCase
     filterset_class = DormancyCaseFilterSet
-    template_name = "registry/oversight/case_list.html"
+    template_name = "oversight/case_list.html"
     paginate_by = 50
 
     def get_filterset_kwargs(self, filterset_class):
@@ -401,7 +394,7 @@ class CaseListView(ScopedQuerysetMixin, FilterView):
 
 class CaseDetailView(ScopedQuerysetMixin, DetailView):
     model = DormancyCase
-    template_name = "registry/oversight/case_detail.html"
+    template_name = "oversight/case_detail.html"
 
     def get_queryset(self):
         return (
@@ -472,7 +465,7 @@ class LeaderUnreachableView(LoginRequiredMixin, FormView):
     """Staff record that an organisation's leader can't be reached."""
 
     form_class = NoteForm
-    template_name = "registry/oversight/leader_unreachable.html"
+    template_name = "oversight/leader_unreachable.html"
 
     def dispatch(self, request, *args, **kwargs):
         if not request.user.is_authenticated:
@@ -510,7 +503,7 @@ class CreditListView(ScopedQuerysetMixin, FilterView):
 
     model = CreditListEntry
     filterset_class = CreditListEntryFilterSet
-    template_name = "registry/oversight/credit_list.html"
+    template_name = "oversight/credit_list.html"
     paginate_by = 50
 
     def get_filterset_kwargs(self, filterset_class):
@@ -539,7 +532,7 @@ class OrganisationOversightView(ScopedQuerysetMixin, DetailView):
     and activities, and the whole history. Readable after the organisation exits."""
 
     model = Organisation
-    template_name = "registry/oversight/organisation.html"
+    template_name = "oversight/organisation.html"
     context_object_name = "organisation"
 
     def get_queryset(self):

@@ -124,5 +124,3 @@ class ApplicationAdmin(SimpleHistoryAdmin):
     def has_delete_permission(self, request, obj=None):
         return False
 
-
-from registry import admin_oversight  # noqa: E402, F401  (registers the oversight models)

@@ -1,6 +1,7 @@
 import django_filters
 from django.db.models import Exists, OuterRef, Q
 from django.utils.translation import gettext_lazy as _
+from django_filters.filterset import FilterSetMetaclass
 
 from registry.choices import (
     ApplicationKind,
@@ -11,8 +12,8 @@ from registry.choices import (
     OrgType,
     ServiceTarget,
 )
+from registry.extensions import extend_organisation_filterset
 from registry.models import Application, BrandProject, Division, Organisation
-from registry.selectors_oversight import CreditListOrganisationFilters
 
 
 class WithinDivisionFilter(django_filters.CharFilter):
@@ -72,7 +73,17 @@ def _grading_selectors():
 GRADE_CHOICES = [(str(level), f"{level}A") for level in range(1, 6)]
 
 
-class OrganisationFilterSet(CreditListOrganisationFilters, django_filters.FilterSet):
+class ExtensibleFilterSetMetaclass(FilterSetMetaclass):
+    """Each organisation filter set (and subclass) also gets the filters higher apps register
+    (``registry.extensions.register_organisation_filter``), before or after it is made."""
+
+    def __new__(mcs, name, bases, attrs):
+        new_class = super().__new__(mcs, name, bases, attrs)
+        extend_organisation_filterset(new_class)
+        return new_class
+
+
+class OrganisationFilterSet(django_filters.FilterSet, metaclass=ExtensibleFilterSetMetaclass):
     q = django_filters.CharFilter(method="filter_search", label=_("search"))
     status = django_filters.MultipleChoiceFilter(choices=OrgStatus.choices, label=_("status"))
     org_type = django_filters.ChoiceFilter(choices=OrgType.choices, label=_("type"))

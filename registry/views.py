@@ -43,6 +43,7 @@ from registry.choices import (
     OrgStatus,
     Role,
 )
+from registry.extensions import ORGANISATION_PANELS
 from registry.filters import ApplicationFilterSet, DivisionFilterSet, OrganisationFilterSet
 from registry.forms import (
     ActivityForm,
@@ -572,6 +573,7 @@ class OrganisationDetailView(ScopedQuerysetMixin, DetailView):
                 "brand_projects": organisation.brand_projects.all(),
                 "timeline": readable_timeline(organisation, full=full),
                 "actions": organisation_actions(user, organisation, open_kinds),
+                "organisation_panels": ORGANISATION_PANELS,
             }
         )
         return context

@@ -59,6 +59,9 @@ from django.utils.translation import gettext_lazy as _
 
 from core.exceptions import OutOfJurisdiction
 from core.scoping import VIEW, jurisdiction_of
+from oversight.choices import ReportStatus
+from oversight.models import AnnualReport, DormancyCase, OversightSettings
+from oversight.services.annual_reports import owing_q
 from party_building.choices import PartyOrganisationKind
 from party_building.models import InstructorAssignment, PartyCoverage, PartyOrganisation
 from party_building.selectors import has_row
@@ -68,18 +71,7 @@ from registry.choices import (
     DivisionLevel,
     OrgStatus,
 )
-from registry.models import (
-    PATH_SEPARATOR,
-    AnnualReport,
-    Application,
-    BrandProject,
-    Division,
-    DormancyCase,
-    Organisation,
-    OversightSettings,
-)
-from registry.models.oversight import ReportStatus
-from registry.services.oversight import owing_q
+from registry.models import PATH_SEPARATOR, Application, BrandProject, Division, Organisation
 from reports.choices import DrillPart, KpiKey, KpiUnit, TargetKey
 from reports.models import DEFAULT_TARGETS, KpiTarget
 

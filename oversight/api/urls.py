@@ -1,10 +1,6 @@
 from rest_framework.routers import SimpleRouter
 
-from registry.api.oversight import (
-    AnnualReportViewSet,
-    CreditListEntryViewSet,
-    DormancyCaseViewSet,
-)
+from oversight.api.views import AnnualReportViewSet, CreditListEntryViewSet, DormancyCaseViewSet
 
 router = SimpleRouter()
 router.register("annual-reports", AnnualReportViewSet, basename="annual-report")

@@ -15,28 +15,28 @@ from rest_framework.response import Response
 
 from core.api import ScopedModelViewSet, ScopedReadOnlyModelViewSet
 from core.scoping import CHANGE
-from registry.models import AnnualReport, CreditListEntry, DormancyCase, Organisation
-from registry.models.oversight import OversightSettings
-from registry.selectors_oversight import (
+from oversight.filters import AnnualReportFilterSet, CreditListEntryFilterSet, DormancyCaseFilterSet
+from oversight.models import AnnualReport, CreditListEntry, DormancyCase, OversightSettings
+from oversight.selectors import (
     SUMMARY_LEVELS,
-    AnnualReportFilterSet,
-    CreditListEntryFilterSet,
-    DormancyCaseFilterSet,
     default_report_year,
     overdue_summary,
     summary_level_for,
     summary_levels_for,
 )
-from registry.services.oversight import (
+from oversight.services.annual_reports import (
     annual_report_accept,
     annual_report_create,
     annual_report_return,
     annual_report_submit,
     annual_report_update,
+)
+from oversight.services.dormancy import (
     dormancy_confirm_active,
     dormancy_propose_exit,
     dormancy_report_leader_unreachable,
 )
+from registry.models import Organisation
 
 # --- fields -----------------------------------------------------------------------------------
 

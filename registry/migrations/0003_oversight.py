@@ -3,10 +3,17 @@
 import django.core.validators
 import django.db.models.deletion
 import registry.models.fields
-import registry.models.oversight
 import simple_history.models
 from django.conf import settings
 from django.db import migrations, models
+
+
+class DormancySignal(models.TextChoices):
+    # Frozen copy of oversight.choices.DormancySignal as it was when this migration was written
+    # (the models moved to the oversight app later; a migration must not import the app).
+    INACTIVE = "inactive", "No activity recorded"
+    NO_REPORTS = "no_reports", "No annual reports"
+    LEADER_UNREACHABLE = "leader_unreachable", "Leader unreachable"
 
 
 def create_default_settings(apps, schema_editor):
@@ -67,7 +74,7 @@ class Migration(migrations.Migration):
             name='DormancyCase',
             fields=[
                 ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('signals', registry.models.fields.ChoiceSetField(blank=True, choice_set=registry.models.oversight.DormancySignal, default=list, max_length=255, verbose_name='signals')),
+                ('signals', registry.models.fields.ChoiceSetField(blank=True, choice_set=DormancySignal, default=list, max_length=255, verbose_name='signals')),
                 ('status', models.CharField(choices=[('open', 'Awaiting confirmation'), ('confirmed_active', 'Confirmed active'), ('cleared', 'Cleared: signs of activity again'), ('exit_proposed', 'Exit proposed'), ('exit_refused', 'Exit not approved'), ('exited', 'Exited')], default='open', max_length=20, verbose_name='status')),
                 ('flagged_on', models.DateField(verbose_name='flagged on')),
                 ('notice_ends_on', models.DateField(help_text='The last day for the owning tier to confirm the organisation active.', verbose_name='notice period ends on')),
@@ -153,7 +160,7 @@ class Migration(migrations.Migration):
             name='HistoricalDormancyCase',
             fields=[
                 ('id', models.BigIntegerField(auto_created=True, blank=True, db_index=True, verbose_name='ID')),
-                ('signals', registry.models.fields.ChoiceSetField(blank=True, choice_set=registry.models.oversight.DormancySignal, default=list, max_length=255, verbose_name='signals')),
+                ('signals', registry.models.fields.ChoiceSetField(blank=True, choice_set=DormancySignal, default=list, max_length=255, verbose_name='signals')),
                 ('status', models.CharField(choices=[('open', 'Awaiting confirmation'), ('confirmed_active', 'Confirmed active'), ('cleared', 'Cleared: signs of activity again'), ('exit_proposed', 'Exit proposed'), ('exit_refused', 'Exit not approved'), ('exited', 'Exited')], default='open', max_length=20, verbose_name='status')),
                 ('flagged_on', models.DateField(verbose_name='flagged on')),
                 ('notice_ends_on', models.DateField(help_text='The last day for the owning tier to confirm the organisation active.', verbose_name='notice period ends on')),

@@ -8,26 +8,16 @@ from registry.models.organisations import (
     Member,
     Organisation,
 )
-from registry.models.oversight import (
-    AnnualReport,
-    CreditListEntry,
-    DormancyCase,
-    OversightSettings,
-)
 
 __all__ = [
     "PATH_SEPARATOR",
     "Activity",
-    "AnnualReport",
     "Application",
     "BrandProject",
-    "CreditListEntry",
     "Division",
-    "DormancyCase",
     "FilingConditions",
     "FilingSequence",
     "Member",
     "Organisation",
-    "OversightSettings",
     "User",
 ]

@@ -12,8 +12,9 @@ from grading import services
 from grading.choices import AssessmentStatus, CampaignStatus, SanctionKind
 from grading.models import AssessmentApplication, ExpertScore, GradeAward
 from grading.selectors import eligibility, filter_grade_at_least
-from registry.models import CreditListEntry, Organisation
-from registry.models.oversight import CreditListKind, ListingReason
+from oversight.choices import CreditListKind, ListingReason
+from oversight.models import CreditListEntry
+from registry.models import Organisation
 from tests.grading.conftest import (
     AWARD_DAY,
     NOTICE_DAY,

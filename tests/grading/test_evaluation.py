@@ -11,9 +11,10 @@ from grading import services
 from grading.choices import Dimension, EvaluationStatus, SanctionKind
 from grading.models import EvaluationResult, EvaluationValue
 from grading.selectors import published_results
+from oversight.choices import CreditListKind, ListingReason, ReportStatus
+from oversight.models import AnnualReport, CreditListEntry
 from party_building.models import PartyCoverage, PartyOrganisation
-from registry.models import Activity, AnnualReport, CreditListEntry, Division
-from registry.models.oversight import CreditListKind, ListingReason, ReportStatus
+from registry.models import Activity, Division
 from tests.conftest import MALUAN_STREET, PINGSHAN_COMMUNITY, PINGSHAN_STREET
 from tests.grading.conftest import make_org
 

@@ -1,9 +1,9 @@
 import pytest
 from django.utils import translation
 
+from oversight.models import AnnualReport, CreditListEntry, DormancyCase
+from oversight.services.scan import lifecycle_scan
 from registry.choices import LegalForm, Role
-from registry.models import AnnualReport, CreditListEntry, DormancyCase
-from registry.services.oversight import lifecycle_scan
 from tests.conftest import MALUAN_COMMUNITY
 from tests.oversight.helpers import D, activity, registered
 

@@ -5,15 +5,16 @@ from decimal import Decimal
 
 from django.utils import timezone
 
-from registry.choices import OrgStatus
-from registry.models import AnnualReport, User
-from registry.services.organisations import activity_record
-from registry.services.oversight import (
-    SYSTEM_USERNAME,
+from oversight.models import AnnualReport
+from oversight.services.annual_reports import (
     annual_report_accept,
     annual_report_create,
     annual_report_submit,
 )
+from oversight.services.common import SYSTEM_USERNAME
+from registry.choices import OrgStatus
+from registry.models import User
+from registry.services.organisations import activity_record
 from tests.registry.factories import make_filed, make_group, make_registered
 
 D = datetime.date

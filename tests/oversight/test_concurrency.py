@@ -7,13 +7,12 @@ import pytest
 from django.core.exceptions import ValidationError
 from django.db import connection, connections
 
-from registry.models import AnnualReport, DormancyCase, Organisation, User
-from registry.models.oversight import CaseStatus
-from registry.services.oversight import (
-    annual_report_create,
-    dormancy_report_leader_unreachable,
-    lifecycle_scan,
-)
+from oversight.choices import CaseStatus
+from oversight.models import AnnualReport, DormancyCase
+from oversight.services.annual_reports import annual_report_create
+from oversight.services.dormancy import dormancy_report_leader_unreachable
+from oversight.services.scan import lifecycle_scan
+from registry.models import Organisation, User
 from tests.oversight.helpers import D, filed
 
 SCAN_DAY = D(2025, 6, 1)

@@ -4,10 +4,11 @@ leader; through the pages and the API."""
 import pytest
 from django.urls import reverse
 
+from oversight.choices import CaseStatus, DormancySignal
+from oversight.models import DormancyCase
+from oversight.services.scan import lifecycle_scan
 from registry.choices import ApplicationKind, ApplicationStatus, ExitReason
-from registry.models import Application, DormancyCase
-from registry.models.oversight import CaseStatus, DormancySignal
-from registry.services.oversight import lifecycle_scan
+from registry.models import Application
 from tests.oversight.helpers import D, filed, group
 
 pytestmark = pytest.mark.django_db

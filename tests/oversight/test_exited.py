@@ -4,10 +4,10 @@ cases and history, all readable through the pages and the API; nothing more can 
 import pytest
 from django.urls import reverse
 
+from oversight.choices import CaseStatus
+from oversight.services.scan import lifecycle_scan
 from registry.choices import ApplicationAction, OrgStatus
-from registry.models.oversight import CaseStatus
 from registry.services.lifecycle import application_decide
-from registry.services.oversight import lifecycle_scan
 from tests.oversight.helpers import D, accepted_report, activity, registered
 
 pytestmark = pytest.mark.django_db

@@ -5,10 +5,10 @@ import pytest
 from django.template.loader import render_to_string
 from django.test import RequestFactory
 
+from oversight.selectors import organisations_on_credit_list
+from oversight.services.scan import lifecycle_scan
 from registry.filters import OrganisationFilterSet
 from registry.models import Organisation
-from registry.selectors_oversight import organisations_on_credit_list
-from registry.services.oversight import lifecycle_scan
 from tests.oversight.helpers import D, registered
 
 pytestmark = pytest.mark.django_db
@@ -40,7 +40,7 @@ def test_the_panel_shows_the_lists_with_dates_and_reasons_and_the_reports(
     organisation = registered(staff, street_officer, district_officer, entered=D(2023, 3, 1))
     lifecycle_scan(today=D(2025, 6, 1))
     lifecycle_scan(today=D(2027, 6, 1))
-    html = render_to_string("registry/oversight/_org_panel.html", {"organisation": organisation})
+    html = render_to_string("oversight/_org_panel.html", {"organisation": organisation})
     assert "Listed on 2025-06-01: Annual report not submitted (annual report for 2024)" in html
     assert "Removed on 2027-06-01: Moved to the serious-dishonesty list" in html
     assert (

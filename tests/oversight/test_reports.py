@@ -10,17 +10,17 @@ from django.urls import reverse
 from django.utils import timezone
 
 from core.exceptions import NotPermitted, TransitionNotAllowed
-from registry.choices import ApplicationAction, ApplicationKind, ExitReason, Role
-from registry.models import AnnualReport
-from registry.models.oversight import OversightSettings, ReportStatus
-from registry.services.lifecycle import application_decide, application_submit
-from registry.services.oversight import (
+from oversight.choices import ReportStatus
+from oversight.models import AnnualReport, OversightSettings
+from oversight.services.annual_reports import (
     annual_report_accept,
     annual_report_create,
     annual_report_return,
     annual_report_submit,
     annual_report_update,
 )
+from registry.choices import ApplicationAction, ApplicationKind, ExitReason, Role
+from registry.services.lifecycle import application_decide, application_submit
 from tests.oversight.helpers import D, activity, filed, group, registered, report
 
 pytestmark = pytest.mark.django_db

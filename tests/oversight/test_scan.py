@@ -7,6 +7,23 @@ import io
 import pytest
 from django.core.management import call_command
 
+from oversight.choices import (
+    CaseStatus,
+    CreditListKind,
+    DormancySignal,
+    ListingReason,
+    RemovalReason,
+    ReportStatus,
+)
+from oversight.models import CreditListEntry, DormancyCase, OversightSettings
+from oversight.selectors import filter_on_abnormal_list, filter_on_serious_list
+from oversight.services.annual_reports import (
+    annual_report_accept,
+    annual_report_submit,
+    annual_report_update,
+)
+from oversight.services.dormancy import dormancy_confirm_active, dormancy_report_leader_unreachable
+from oversight.services.scan import lifecycle_scan
 from registry.choices import (
     ApplicationAction,
     ApplicationKind,
@@ -14,26 +31,8 @@ from registry.choices import (
     ExitReason,
     OrgStatus,
 )
-from registry.models import Application, CreditListEntry, DormancyCase, Organisation
-from registry.models.oversight import (
-    CaseStatus,
-    CreditListKind,
-    DormancySignal,
-    ListingReason,
-    OversightSettings,
-    RemovalReason,
-    ReportStatus,
-)
-from registry.selectors_oversight import filter_on_abnormal_list, filter_on_serious_list
+from registry.models import Application, Organisation
 from registry.services.lifecycle import application_decide
-from registry.services.oversight import (
-    annual_report_accept,
-    annual_report_submit,
-    annual_report_update,
-    dormancy_confirm_active,
-    dormancy_report_leader_unreachable,
-    lifecycle_scan,
-)
 from tests.oversight.helpers import (
     D,
     accepted_report,

@@ -4,9 +4,9 @@
 import pytest
 from django.urls import reverse
 
+from oversight.choices import CaseStatus, ReportStatus
+from oversight.models import AnnualReport, DormancyCase
 from registry.choices import Role
-from registry.models import AnnualReport, DormancyCase
-from registry.models.oversight import CaseStatus, ReportStatus
 from tests.conftest import MALUAN_STREET, PINGSHAN_STREET
 
 pytestmark = pytest.mark.django_db

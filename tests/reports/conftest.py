@@ -36,6 +36,8 @@ import pytest
 from django.utils import timezone
 
 from grading.models import GradeAward
+from oversight.choices import CaseStatus, DormancySignal, ReportStatus
+from oversight.models import AnnualReport, DormancyCase
 from party_building.choices import PartyOrganisationKind
 from party_building.models import (
     InstructorAssignment,
@@ -44,8 +46,7 @@ from party_building.models import (
     PartyOrganisation,
 )
 from registry.choices import ApplicationAction, ApplicationKind, ExitReason, LegalForm
-from registry.models import AnnualReport, Division, DormancyCase
-from registry.models.oversight import CaseStatus, DormancySignal, ReportStatus
+from registry.models import Division
 from registry.services.lifecycle import application_decide, application_submit
 from registry.services.organisations import brand_project_add, hub_designate, hub_revoke
 from tests.conftest import MALUAN_COMMUNITY, MALUAN_STREET, PINGSHAN_COMMUNITY, PINGSHAN_STREET

@@ -4,7 +4,7 @@ from django.core.management.base import BaseCommand, CommandError
 
 from core.db import unlogged_queries
 from core.progress import progress_bar
-from registry.services.oversight import BATCH_SIZE, lifecycle_scan
+from oversight.services.scan import BATCH_SIZE, lifecycle_scan
 
 
 class Command(BaseCommand):
