@@ -66,6 +66,7 @@ INSTALLED_APPS = [
     "django_tasks",
     "django_tasks_db",
     "core",
+    "jobs",
     "registry",
     "oversight",
     "party_building",
@@ -189,6 +190,12 @@ JOB_FILES_DIR = Path(os.environ.get("JOB_FILES_DIR", BASE_DIR / "var" / "jobs"))
 # A running job whose worker has not reported for this many seconds (and, on the worker's own
 # machine, whose process is gone) is reported failed.
 JOB_HEARTBEAT_TIMEOUT = env_int("JOB_HEARTBEAT_TIMEOUT", 300)
+# Finished jobs and their files are deleted after this many days (manage.py prune_jobs).
+JOB_KEEP_DAYS = env_int("JOB_KEEP_DAYS", 7)
+# Imports of files larger than this many bytes, and exports of more rows than
+# JOB_EXPORT_ROWS, run as jobs; smaller ones answer at once.
+JOB_IMPORT_BYTES = env_int("JOB_IMPORT_BYTES", 512 * 1024)
+JOB_EXPORT_ROWS = env_int("JOB_EXPORT_ROWS", 5000)
 
 REST_FRAMEWORK = {
     # Token first: an unauthenticated request gets 401 with WWW-Authenticate: Token.

@@ -21,6 +21,7 @@ urlpatterns = [
     path("grading/", include("grading.urls")),
     path("oversight/", include("oversight.urls")),
     path("reports/", include("reports.urls")),
+    path("jobs/", include("jobs.urls")),
     path("", include("registry.urls")),
 ]
 if settings.DEBUG:
