@@ -26,12 +26,16 @@ class Jurisdiction:
 
     ``path`` is the materialised path of the user's division node (every row whose scope path
     starts with it is inside); ``organisation_id`` binds a user to one organisation instead.
+    ``binding`` binds a user to one object of some other kind, ``(kind, id)`` (a support
+    platform's operator: ``("platform", 7)``): each model says in ``scope_bindings`` how its rows
+    hang off an object of that kind, and a model that doesn't shows such a user nothing.
     ``unrestricted`` is for superusers.
     """
 
     actions: frozenset[str] = field(default_factory=frozenset)
     path: str | None = None
     organisation_id: int | None = None
+    binding: tuple[str, int] | None = None
     unrestricted: bool = False
 
     def allows(self, action: str) -> bool:
@@ -69,6 +73,9 @@ class ScopedModel(models.Model):
     scope_path_field: ClassVar[str | None] = None
     #: lookup from this model to the organisation it belongs to, for organisation leaders
     scope_organisation_field: ClassVar[str | None] = None
+    #: binding kind -> lookup from this model to the bound object's id, or a callable
+    #: ``(id) -> Q`` (see ``Jurisdiction.binding``)
+    scope_bindings: ClassVar[dict] = {}
 
     objects = RestrictedQuerySet.as_manager()
 
@@ -83,6 +90,12 @@ class ScopedModel(models.Model):
             if cls.scope_organisation_field is None:
                 return Q(pk__in=[])
             return Q(**{cls.scope_organisation_field: jurisdiction.organisation_id})
+        if jurisdiction.binding is not None:
+            kind, bound_id = jurisdiction.binding
+            lookup = cls.scope_bindings.get(kind)
+            if lookup is None:
+                return Q(pk__in=[])
+            return lookup(bound_id) if callable(lookup) else Q(**{lookup: bound_id})
         if jurisdiction.path is None or cls.scope_path_field is None:
             return Q(pk__in=[])
         return Q(**{f"{cls.scope_path_field}__startswith": jurisdiction.path})

@@ -30,6 +30,8 @@ class Role(models.TextChoices):
     DISTRICT_OFFICER = "district_officer", _("District officer")
     CITY_OFFICER = "city_officer", _("City officer")
     ORGANISATION_LEADER = "organisation_leader", _("Organisation leader")
+    #: bound to one support platform (support app), through ``registry.extensions``
+    PLATFORM_OPERATOR = "platform_operator", _("Support platform operator")
 
 
 #: the division level each role is bound to
@@ -47,6 +49,7 @@ ROLE_ACTIONS = {
     # The city bureau watches; it changes nothing in the ledger.
     Role.CITY_OFFICER: frozenset({VIEW}),
     Role.ORGANISATION_LEADER: frozenset({VIEW, CHANGE}),
+    Role.PLATFORM_OPERATOR: frozenset({VIEW, CHANGE}),
 }
 
 

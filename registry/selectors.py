@@ -8,6 +8,7 @@ from datetime import datetime
 from django.db.models import Model
 from django.utils.translation import gettext_lazy as _
 
+from registry.extensions import TIMELINE_SOURCES
 from registry.models import Activity, Application, BrandProject, Division, Member, Organisation
 
 #: fields that change on every save and say nothing to a reader
@@ -73,6 +74,8 @@ def organisation_timeline(organisation: Organisation) -> list[TimelineEntry]:
         (BrandProject, BrandProject.history.filter(organisation_id=organisation.pk)),
         (Application, Application.history.filter(organisation_id=organisation.pk)),
     ]
+    for source in TIMELINE_SOURCES:  # records higher apps keep about the organisation
+        sources.extend(source(organisation))
     records = []
     for model, history in sources:
         rows = list(

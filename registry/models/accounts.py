@@ -6,6 +6,7 @@ from simple_history.models import HistoricalRecords
 
 from core.scoping import NOTHING, Jurisdiction
 from registry.choices import ROLE_ACTIONS, ROLE_LEVELS, DivisionLevel, Role
+from registry.extensions import ROLE_JURISDICTIONS
 
 
 class User(AbstractUser):
@@ -81,4 +82,7 @@ class User(AbstractUser):
             )
         if self.role in ROLE_LEVELS and self.division_id:
             return Jurisdiction(actions=ROLE_ACTIONS[self.role], path=self.division.path)
+        resolver = ROLE_JURISDICTIONS.get(self.role)
+        if resolver is not None:
+            return resolver(self) or NOTHING
         return NOTHING
