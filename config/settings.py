@@ -71,6 +71,8 @@ INSTALLED_APPS = [
     "oversight",
     "party_building",
     "grading",
+    "selection",
+    "support",
     "reports",
 ]
 
