@@ -397,7 +397,9 @@ class AssessmentCampaign(ScopedModel):
 
 
 class Expert(ScopedModel):
-    """An assessment expert (评估专家) in a district's pool."""
+    """An expert (评审专家) in a district's pool: scores level assessments and reviews selection
+    campaigns. ``phone`` and ``user`` let the registry see conflicts of interest (the expert on
+    an organisation's roster, or leading it) and let the expert sign in to score."""
 
     name = models.CharField(_("name"), max_length=50)
     affiliation = models.CharField(_("affiliation"), max_length=200, blank=True)
@@ -408,6 +410,16 @@ class Expert(ScopedModel):
         related_name="assessment_experts",
     )
     note = models.TextField(_("note"), blank=True)
+    phone = models.CharField(_("phone"), max_length=20, blank=True)
+    user = models.OneToOneField(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("user account"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="expert_profile",
+        help_text=_("The account the expert signs in with to see and score their entries."),
+    )
 
     history = HistoricalRecords()
 
