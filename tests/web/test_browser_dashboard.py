@@ -17,7 +17,7 @@ from django.core.management import call_command
 from django.test import override_settings
 from django.urls import reverse
 
-from registry.demo import DEMO_PASSWORD
+from demo.dataset import DEMO_PASSWORD
 
 pytestmark = pytest.mark.django_db(transaction=True)
 

@@ -13,6 +13,8 @@ from django.utils import timezone
 from stdnum.cn import ric, uscc
 
 from core.validators import clean_phone
+from demo.dataset import DEMO_LEADER, DEMO_USERS, generate_dataset
+from demo.management.commands.seed_demo import CHANGE_REASON, residential_communities
 from registry.choices import (
     ApplicationAction,
     ApplicationKind,
@@ -23,8 +25,6 @@ from registry.choices import (
     OrgType,
     Role,
 )
-from registry.demo import DEMO_LEADER, DEMO_USERS, generate_dataset
-from registry.management.commands.seed_demo import CHANGE_REASON, residential_communities
 from registry.models import (
     Activity,
     Application,

@@ -18,7 +18,7 @@ from typing import NamedTuple
 from django.utils import timezone
 from stdnum.cn import ric, uscc
 
-from registry import demo_data as words
+from demo import words
 from registry.choices import (
     ActivitySeries,
     ApplicationKind,

@@ -10,8 +10,7 @@ from simple_history.utils import bulk_create_with_history
 
 from core.db import unlogged_queries
 from core.progress import progress_bar
-from registry.choices import ROLE_LEVELS, DivisionLevel, OrgStatus, OrgType, Role
-from registry.demo import (
+from demo.dataset import (
     DEFAULT_ORGS,
     DEFAULT_SEED,
     DEMO_LEADER,
@@ -21,6 +20,8 @@ from registry.demo import (
     DemoDataset,
     generate_dataset,
 )
+from demo.grading import seed_grading
+from registry.choices import ROLE_LEVELS, DivisionLevel, OrgStatus, OrgType, Role
 from registry.models import (
     Activity,
     Application,
@@ -140,8 +141,6 @@ class Command(BaseCommand):
             )
         self._leader_login()
         # Grading's demo (campaigns, grades, an evaluation) on top of the registry's.
-        from grading.demo import seed_grading
-
         self.stdout.write(self.style.SUCCESS(seed_grading()))
 
     # Logins
