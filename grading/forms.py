@@ -4,26 +4,14 @@
 from __future__ import annotations
 
 from django import forms
-from django.core.exceptions import NON_FIELD_ERRORS, ValidationError
 from django.utils.translation import gettext_lazy as _
 
+from core.forms import DATE_WIDGET, REASON_MAX_LENGTH, ServiceForm, reason_field
 from core.scoping import CHANGE, VIEW
 from grading.choices import Aggregation, Dimension, PanelKind, SanctionKind
 from grading.models import Expert
 from registry.choices import DivisionLevel, OrgStatus
 from registry.models import Division, Organisation
-
-DATE_WIDGET = forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
-
-
-def reason_field(*, required: bool, label=None) -> forms.CharField:
-    return forms.CharField(
-        label=label or _("Reason"),
-        required=required,
-        max_length=2000,
-        widget=forms.Textarea(attrs={"rows": 2}),
-        help_text=_("Recorded in the history with your name."),
-    )
 
 
 class DivisionChoiceField(forms.ModelChoiceField):
@@ -36,38 +24,11 @@ class OrganisationChoiceField(forms.ModelChoiceField):
         return f"{obj.name} · {obj.community.name}"
 
 
-class ServiceForm(forms.Form):
-    """A form whose ``cleaned_data`` a service takes; the service's errors go back on it."""
-
-    not_data = ("reason",)
-
-    def __init__(self, *args, user=None, **kwargs):
-        self.user = user
-        super().__init__(*args, **kwargs)
-
-    def service_data(self) -> dict:
-        return {k: v for k, v in self.cleaned_data.items() if k not in self.not_data}
-
-    def add_service_error(self, error: ValidationError):
-        if not hasattr(error, "error_dict"):
-            for message in error.messages:
-                self.add_error(None, message)
-            return
-        for name, messages in error.message_dict.items():
-            for message in messages:
-                if name in self.fields:
-                    self.add_error(name, message)
-                elif name == NON_FIELD_ERRORS:
-                    self.add_error(None, message)
-                else:
-                    self.add_error(None, message)
-
-
-class ReasonForm(ServiceForm):
+class ReasonForm(ServiceForm, forms.Form):
     reason = reason_field(required=False)
 
 
-class CampaignForm(ServiceForm):
+class CampaignForm(ServiceForm, forms.Form):
     district = DivisionChoiceField(
         label=_("district"), queryset=Division.objects.none(), to_field_name="code"
     )
@@ -96,7 +57,7 @@ class CampaignForm(ServiceForm):
         )
 
 
-class ApplyForm(ServiceForm):
+class ApplyForm(ServiceForm, forms.Form):
     organisation = OrganisationChoiceField(
         label=_("organisation"), queryset=Organisation.objects.none()
     )
@@ -113,7 +74,7 @@ class ApplyForm(ServiceForm):
         )
 
 
-class ExpertForm(ServiceForm):
+class ExpertForm(ServiceForm, forms.Form):
     district = DivisionChoiceField(
         label=_("district"), queryset=Division.objects.none(), to_field_name="code"
     )
@@ -131,7 +92,7 @@ class ExpertForm(ServiceForm):
         )
 
 
-class PanelForm(ServiceForm):
+class PanelForm(ServiceForm, forms.Form):
     name = forms.CharField(label=_("name"), max_length=100)
     kind = forms.ChoiceField(label=_("kind"), choices=PanelKind.choices)
     experts = forms.ModelMultipleChoiceField(
@@ -146,7 +107,7 @@ class PanelForm(ServiceForm):
         )
 
 
-class AssignPanelForm(ServiceForm):
+class AssignPanelForm(ServiceForm, forms.Form):
     panel = forms.ModelChoiceField(label=_("panel"), queryset=None)
     reason = reason_field(required=False)
 
@@ -155,11 +116,11 @@ class AssignPanelForm(ServiceForm):
         self.fields["panel"].queryset = panels
 
 
-class ScoreSheetForm(ServiceForm):
+class ScoreSheetForm(ServiceForm, forms.Form):
     """One expert's points, one box per scored indicator; empty boxes are left unscored."""
 
     expert = forms.ModelChoiceField(label=_("expert"), queryset=Expert.objects.none())
-    note = forms.CharField(label=_("note"), required=False, max_length=2000)
+    note = forms.CharField(label=_("note"), required=False, max_length=REASON_MAX_LENGTH)
 
     def __init__(self, *args, application=None, indicators=(), experts=None, **kwargs):
         super().__init__(*args, **kwargs)
@@ -182,7 +143,7 @@ class ScoreSheetForm(ServiceForm):
         ]
 
 
-class GradeAwardForm(ServiceForm):
+class GradeAwardForm(ServiceForm, forms.Form):
     organisation = OrganisationChoiceField(
         label=_("organisation"), queryset=Organisation.objects.none()
     )
@@ -204,7 +165,7 @@ class GradeAwardForm(ServiceForm):
         )
 
 
-class SanctionForm(ServiceForm):
+class SanctionForm(ServiceForm, forms.Form):
     organisation = OrganisationChoiceField(
         label=_("organisation"), queryset=Organisation.objects.none()
     )
@@ -227,12 +188,12 @@ class SanctionForm(ServiceForm):
         )
 
 
-class CloseSanctionForm(ServiceForm):
+class CloseSanctionForm(ServiceForm, forms.Form):
     closed_on = forms.DateField(label=_("closed on"), widget=DATE_WIDGET)
     reason = reason_field(required=True)
 
 
-class EvaluationForm(ServiceForm):
+class EvaluationForm(ServiceForm, forms.Form):
     division = DivisionChoiceField(
         label=_("evaluated by"), queryset=Division.objects.none(), to_field_name="code"
     )
@@ -255,7 +216,7 @@ class EvaluationForm(ServiceForm):
         self.fields["division"].queryset = divisions.order_by("path")
 
 
-class EvaluationValuesForm(ServiceForm):
+class EvaluationValuesForm(ServiceForm, forms.Form):
     """A value (0-100) and a note for each dimension of one result."""
 
     def __init__(self, *args, rows=(), **kwargs):
@@ -278,7 +239,7 @@ class EvaluationValuesForm(ServiceForm):
                 help_text=help_text,
             )
             self.fields[f"note_{row.dimension}"] = forms.CharField(
-                label=_("note"), required=False, max_length=2000
+                label=_("note"), required=False, max_length=REASON_MAX_LENGTH
             )
 
     def values(self) -> list[dict]:

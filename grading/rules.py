@@ -14,6 +14,7 @@ from decimal import ROUND_HALF_UP, Decimal
 
 from django.utils.translation import gettext as _
 
+from core.dates import add_months, add_years  # noqa: F401 - the calendar arithmetic grading uses
 from grading.choices import GRADE_VALIDITY_YEARS, Aggregation, grade_label
 
 CENT = Decimal("0.01")
@@ -96,27 +97,6 @@ def valid_until(awarded_on: datetime.date) -> datetime.date:
     except ValueError:
         anniversary = datetime.date(year, 3, 1)
     return anniversary - datetime.timedelta(days=1)
-
-
-def add_years(day: datetime.date, years: int) -> datetime.date:
-    """The same day ``years`` later; 29 February becomes 28 February in a common year."""
-    try:
-        return day.replace(year=day.year + years)
-    except ValueError:
-        return day.replace(year=day.year + years, day=28)
-
-
-def add_months(day: datetime.date, months: int) -> datetime.date:
-    """The same day ``months`` later (the month's last day if it has no such day)."""
-    index = day.year * 12 + day.month - 1 + months
-    year, month = divmod(index, 12)
-    month += 1
-    for candidate in range(day.day, 27, -1):
-        try:
-            return datetime.date(year, month, candidate)
-        except ValueError:
-            continue
-    return datetime.date(year, month, min(day.day, 28))
 
 
 def weighted_total(values: dict[str, Decimal], weights: dict[str, Decimal]) -> Decimal:

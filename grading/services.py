@@ -27,7 +27,9 @@ from django.utils.translation import gettext as _
 from simple_history.utils import bulk_create_with_history, bulk_update_with_history
 
 from core.exceptions import NotPermitted, OutOfJurisdiction, TransitionNotAllowed
+from core.history import stamp
 from core.scoping import CHANGE, VIEW
+from core.transitions import transition
 from core.validators import normalise_text
 from grading import rules
 from grading.choices import (
@@ -72,23 +74,13 @@ from grading.selectors import (
 )
 from registry.choices import DivisionLevel, OrgStatus, Role
 from registry.models import Division, Organisation, User
+from registry.services.lifecycle import acts_for
 
 # --- shared -----------------------------------------------------------------------------------
 
 
-def _stamp(instance, *, acting_user: User, reason: str):
-    """Attach who and why to the history row that the next save writes."""
-    instance._history_user = acting_user
-    instance._change_reason = reason or ""
-
-
 def _today(today: datetime.date | None) -> datetime.date:
     return today or timezone.localdate()
-
-
-def _acts_for(user: User, division: Division | None) -> bool:
-    """Whether the user acts for exactly this tier node (superusers act for any)."""
-    return user.is_superuser or (division is not None and user.division_id == division.pk)
 
 
 def _is_leader_of(user: User, organisation_id: int) -> bool:
@@ -114,7 +106,7 @@ def _visible(model, pk: int, acting_user: User, action: str = VIEW):
 
 
 def _require_district(user: User, campaign: AssessmentCampaign):
-    if not _acts_for(user, campaign.district):
+    if not acts_for(user, campaign.district):
         raise NotPermitted(
             _("Only %(district)s runs this level assessment.")
             % {"district": campaign.district.name}
@@ -164,30 +156,23 @@ def _points(value, field: str, errors: dict) -> Decimal | None:
 
 
 def _campaign_next(campaign: AssessmentCampaign, action: str) -> str:
-    following = CAMPAIGN_TRANSITIONS.get((campaign.status, action))
-    if following is None:
-        raise TransitionNotAllowed(
-            _("A campaign that is '%(status)s' cannot be given '%(action)s'.")
-            % {"status": campaign.get_status_display(), "action": CampaignAction(action).label},
-            current=campaign.status,
-            requested=action,
-        )
-    return following
+    return transition(
+        CAMPAIGN_TRANSITIONS,
+        campaign.status,
+        action,
+        message=_("A campaign that is '%(status)s' cannot be given '%(action)s'.")
+        % {"status": campaign.get_status_display(), "action": CampaignAction(action).label},
+    )
 
 
 def _assessment_next(application: AssessmentApplication, action: str) -> str:
-    following = ASSESSMENT_TRANSITIONS.get((application.status, action))
-    if following is None:
-        raise TransitionNotAllowed(
-            _("An application that is '%(status)s' cannot be given '%(action)s'.")
-            % {
-                "status": application.get_status_display(),
-                "action": AssessmentAction(action).label,
-            },
-            current=application.status,
-            requested=action,
-        )
-    return following
+    return transition(
+        ASSESSMENT_TRANSITIONS,
+        application.status,
+        action,
+        message=_("An application that is '%(status)s' cannot be given '%(action)s'.")
+        % {"status": application.get_status_display(), "action": AssessmentAction(action).label},
+    )
 
 
 def _snapshot(template: IndicatorTemplate, *, acting_user: User, reason: str) -> IndicatorTemplate:
@@ -199,7 +184,7 @@ def _snapshot(template: IndicatorTemplate, *, acting_user: User, reason: str) ->
         is_snapshot=True,
         source=template,
     )
-    _stamp(copy, acting_user=acting_user, reason=reason)
+    stamp(copy, acting_user=acting_user, reason=reason)
     copy.save()
     indicators = list(template.indicators.order_by("position", "pk"))
     copies: dict[int, Indicator] = {}
@@ -219,7 +204,7 @@ def _snapshot(template: IndicatorTemplate, *, acting_user: User, reason: str) ->
                 is_bonus=indicator.is_bonus,
                 position=indicator.position,
             )
-            _stamp(new, acting_user=acting_user, reason=reason)
+            stamp(new, acting_user=acting_user, reason=reason)
             new.save()
             copies[indicator.pk] = new
         if len(waiting) == len(pending):
@@ -264,7 +249,7 @@ def campaign_create(
     district = _visible(Division, district.pk, acting_user)
     if district.level != DivisionLevel.DISTRICT:
         raise ValidationError({"district": [_("A level assessment is run by a district.")]})
-    if not _acts_for(acting_user, district):
+    if not acts_for(acting_user, district):
         raise NotPermitted(_("Only the district's own officers start its level assessments."))
     reason = normalise_text(reason) or _("Campaign created")
     campaign = AssessmentCampaign(
@@ -284,7 +269,7 @@ def campaign_create(
         template = create_default_template(
             IndicatorTemplate,
             Indicator,
-            stamp=lambda row: _stamp(row, acting_user=acting_user, reason=_("Default template")),
+            stamp=lambda row: stamp(row, acting_user=acting_user, reason=_("Default template")),
         )
     if template is None or not template.leaves().exists():
         errors.setdefault("__all__", []).append(
@@ -299,7 +284,7 @@ def campaign_create(
     _raise(errors)
     campaign.template = _snapshot(template, acting_user=acting_user, reason=reason)
     campaign.bands = [band.as_json() for band in bands]
-    _stamp(campaign, acting_user=acting_user, reason=reason)
+    stamp(campaign, acting_user=acting_user, reason=reason)
     campaign.save()
     return campaign
 
@@ -329,7 +314,7 @@ def campaign_update(
     for name, value in fields.items():
         setattr(campaign, name, normalise_text(value) if name == "title" else value)
     _raise(_campaign_errors(campaign))
-    _stamp(campaign, acting_user=acting_user, reason=normalise_text(reason) or _("Edited"))
+    stamp(campaign, acting_user=acting_user, reason=normalise_text(reason) or _("Edited"))
     campaign.save()
     return campaign
 
@@ -347,7 +332,7 @@ def campaign_open(
 ) -> AssessmentCampaign:
     """Open a draft campaign for applications."""
     campaign = _lock_campaign_for_step(campaign, acting_user, CampaignAction.OPEN)
-    _stamp(
+    stamp(
         campaign,
         acting_user=acting_user,
         reason=normalise_text(reason) or _("Opened for applications"),
@@ -363,7 +348,7 @@ def campaign_start_scoring(
     """Close applications; the panels score from now on."""
     campaign = _lock_campaign_for_step(campaign, acting_user, CampaignAction.START_SCORING)
     reason = normalise_text(reason) or str(CampaignAction.START_SCORING.label)
-    _stamp(campaign, acting_user=acting_user, reason=reason)
+    stamp(campaign, acting_user=acting_user, reason=reason)
     campaign.save()
     return campaign
 
@@ -400,11 +385,11 @@ def campaign_start_notice(
     reason = normalise_text(reason) or _("Results published for public notice until %(date)s") % {
         "date": campaign.notice_ends_on
     }
-    _stamp(campaign, acting_user=acting_user, reason=reason)
+    stamp(campaign, acting_user=acting_user, reason=reason)
     campaign.save()
     for application in applications:
         application.status = _assessment_next(application, AssessmentAction.NOTICE)
-        _stamp(application, acting_user=acting_user, reason=reason)
+        stamp(application, acting_user=acting_user, reason=reason)
         application.save()
     return campaign
 
@@ -445,12 +430,12 @@ def campaign_finalise(
         )
     reason = normalise_text(reason) or _("Results final")
     campaign.finalised_on = today
-    _stamp(campaign, acting_user=acting_user, reason=reason)
+    stamp(campaign, acting_user=acting_user, reason=reason)
     campaign.save()
     for application in applications:
         application.status = _assessment_next(application, AssessmentAction.FINALISE)
         application.finalised_on = today
-        _stamp(application, acting_user=acting_user, reason=reason)
+        stamp(application, acting_user=acting_user, reason=reason)
         application.save()
         if application.level is not None:
             _award(
@@ -487,7 +472,7 @@ def application_create(
     campaign = _lock(AssessmentCampaign, campaign.pk, acting_user)
     organisation = _lock(Organisation, organisation.pk, acting_user, CHANGE)
     if not (
-        _is_leader_of(acting_user, organisation.pk) or _acts_for(acting_user, campaign.district)
+        _is_leader_of(acting_user, organisation.pk) or acts_for(acting_user, campaign.district)
     ):
         raise NotPermitted(
             _("Only the organisation's leader or %(district)s can apply for it.")
@@ -520,7 +505,7 @@ def application_create(
         applied_by=acting_user,
         eligibility=check.facts,
     )
-    _stamp(application, acting_user=acting_user, reason=normalise_text(reason) or _("Applied"))
+    stamp(application, acting_user=acting_user, reason=normalise_text(reason) or _("Applied"))
     application.save()
     return application
 
@@ -543,7 +528,7 @@ def application_refuse(
     application = _lock_application(application, acting_user)
     application.status = _assessment_next(application, AssessmentAction.REFUSE)
     application.decision_note = reason
-    _stamp(application, acting_user=acting_user, reason=reason)
+    stamp(application, acting_user=acting_user, reason=reason)
     application.save()
     return application
 
@@ -586,7 +571,7 @@ def application_assign_panel(
     else:
         application.re_review_panel = panel
     reason = normalise_text(reason) or _("Panel: %(panel)s") % {"panel": panel.name}
-    _stamp(application, acting_user=acting_user, reason=reason)
+    stamp(application, acting_user=acting_user, reason=reason)
     application.save()
     return application
 
@@ -709,7 +694,7 @@ def scores_record(
         "round": ScoringRound(round_).label,
     }
     for row in rows:
-        _stamp(row, acting_user=acting_user, reason=reason)
+        stamp(row, acting_user=acting_user, reason=reason)
         row.save()
     return rows
 
@@ -766,7 +751,7 @@ def application_compute(
         "score": score,
         "grade": grade_label(level),
     }
-    _stamp(application, acting_user=acting_user, reason=reason)
+    stamp(application, acting_user=acting_user, reason=reason)
     application.save()
     return application
 
@@ -787,7 +772,7 @@ def application_appeal(
     campaign = application.campaign
     if not (
         _is_leader_of(acting_user, application.organisation_id)
-        or _acts_for(acting_user, campaign.district)
+        or acts_for(acting_user, campaign.district)
     ):
         raise NotPermitted(_("Only the organisation or the district bureau can file an appeal."))
     following = _assessment_next(application, AssessmentAction.APPEAL)
@@ -801,7 +786,7 @@ def application_appeal(
     application.status = following
     application.appeal_reason = reason
     application.appealed_on = today
-    _stamp(application, acting_user=acting_user, reason=reason)
+    stamp(application, acting_user=acting_user, reason=reason)
     application.save()
     return application
 
@@ -815,7 +800,7 @@ def application_dismiss_appeal(
     application = _lock_application(application, acting_user)
     application.status = _assessment_next(application, AssessmentAction.DISMISS_APPEAL)
     application.decision_note = reason
-    _stamp(application, acting_user=acting_user, reason=reason)
+    stamp(application, acting_user=acting_user, reason=reason)
     application.save()
     return application
 
@@ -840,7 +825,7 @@ def application_re_review(
         "new": grade_label(level),
     }
     application.decision_note = normalise_text(reason) or note
-    _stamp(application, acting_user=acting_user, reason=f"{note} {normalise_text(reason)}".strip())
+    stamp(application, acting_user=acting_user, reason=f"{note} {normalise_text(reason)}".strip())
     application.save()
     return application
 
@@ -862,7 +847,7 @@ def expert_create(
     district = _visible(Division, district.pk, acting_user)
     if district.level != DivisionLevel.DISTRICT:
         raise ValidationError({"district": [_("Experts belong to a district's pool.")]})
-    if not _acts_for(acting_user, district):
+    if not acts_for(acting_user, district):
         raise NotPermitted(_("Only the district's own officers manage its experts."))
     expert = Expert(
         district=district,
@@ -871,7 +856,7 @@ def expert_create(
         note=note or "",
     )
     expert.full_clean()
-    _stamp(expert, acting_user=acting_user, reason=normalise_text(reason) or _("Expert added"))
+    stamp(expert, acting_user=acting_user, reason=normalise_text(reason) or _("Expert added"))
     expert.save()
     return expert
 
@@ -908,7 +893,7 @@ def panel_create(
     members = _panel_experts(campaign, experts)
     panel = ExpertPanel(campaign=campaign, name=normalise_text(name), kind=kind)
     panel.full_clean(exclude=["experts"])
-    _stamp(panel, acting_user=acting_user, reason=normalise_text(reason) or _("Panel set up"))
+    stamp(panel, acting_user=acting_user, reason=normalise_text(reason) or _("Panel set up"))
     panel.save()
     panel.experts.set(members)
     return panel
@@ -944,7 +929,7 @@ def panel_update(
                 current="scored",
                 requested="panel",
             )
-    _stamp(panel, acting_user=acting_user, reason=normalise_text(reason) or _("Panel edited"))
+    stamp(panel, acting_user=acting_user, reason=normalise_text(reason) or _("Panel edited"))
     panel.save()
     if members is not None:
         panel.experts.set(members)
@@ -980,7 +965,7 @@ def _award(
         score=score,
     )
     award.full_clean()
-    _stamp(award, acting_user=acting_user, reason=reason)
+    stamp(award, acting_user=acting_user, reason=reason)
     award.save()
     for old in superseded:
         old.revoked_on = awarded_on
@@ -988,7 +973,7 @@ def _award(
             "date": awarded_on,
             "grade": grade_label(level),
         }
-        _stamp(old, acting_user=acting_user, reason=old.revocation_reason)
+        stamp(old, acting_user=acting_user, reason=old.revocation_reason)
         old.save()
     return award
 
@@ -1010,7 +995,7 @@ def grade_award_record(
     organisation = Organisation.objects.select_related("community__parent__parent").get(
         pk=organisation.pk
     )
-    if not _acts_for(acting_user, organisation.district):
+    if not acts_for(acting_user, organisation.district):
         raise NotPermitted(_("Only the district bureau records grades."))
     errors: dict = {}
     if organisation.status != OrgStatus.REGISTERED:
@@ -1050,7 +1035,7 @@ def grade_award_revoke(
     organisation = Organisation.objects.select_related("community__parent__parent").get(
         pk=award.organisation_id
     )
-    if not _acts_for(acting_user, organisation.district):
+    if not acts_for(acting_user, organisation.district):
         raise NotPermitted(_("Only the district bureau revokes grades."))
     if award.revoked_on is not None and award.revoked_on <= revoked_on:
         raise TransitionNotAllowed(
@@ -1062,7 +1047,7 @@ def grade_award_revoke(
         raise ValidationError({"revoked_on": [_("The date is before the grade was awarded.")]})
     award.revoked_on = revoked_on
     award.revocation_reason = reason
-    _stamp(award, acting_user=acting_user, reason=reason)
+    stamp(award, acting_user=acting_user, reason=reason)
     award.save()
     return award
 
@@ -1101,7 +1086,7 @@ def sanction_create(
     if decided_on and decided_on > timezone.localdate():
         errors.setdefault("decided_on", []).append(_("The date is in the future."))
     _raise(errors)
-    _stamp(sanction, acting_user=acting_user, reason=normalise_text(reason) or _("Recorded"))
+    stamp(sanction, acting_user=acting_user, reason=normalise_text(reason) or _("Recorded"))
     sanction.save()
     return sanction
 
@@ -1128,7 +1113,7 @@ def sanction_close(
     if closed_on < sanction.decided_on:
         raise ValidationError({"closed_on": [_("The closing date is before the decision date.")]})
     sanction.closed_on = closed_on
-    _stamp(sanction, acting_user=acting_user, reason=reason)
+    stamp(sanction, acting_user=acting_user, reason=reason)
     sanction.save()
     return sanction
 
@@ -1141,7 +1126,7 @@ MAX_EVALUATION_DAYS = 5 * 366
 
 
 def _require_evaluator(user: User, evaluation: Evaluation):
-    if not _acts_for(user, evaluation.division):
+    if not acts_for(user, evaluation.division):
         raise NotPermitted(
             _("Only %(division)s runs this evaluation.") % {"division": evaluation.division.name}
         )
@@ -1167,7 +1152,7 @@ def evaluation_create(
         raise ValidationError(
             {"division": [_("A comprehensive evaluation is run by a street or a community.")]}
         )
-    if not _acts_for(acting_user, division):
+    if not acts_for(acting_user, division):
         raise NotPermitted(_("Only the street or community itself runs its evaluation."))
     weights = weights_for(division)
     evaluation = Evaluation(
@@ -1197,7 +1182,7 @@ def evaluation_create(
         errors.setdefault("__all__", []).append(_("The dimension weights add up to zero."))
     _raise(errors)
     reason = normalise_text(reason) or _("Evaluation started")
-    _stamp(evaluation, acting_user=acting_user, reason=reason)
+    stamp(evaluation, acting_user=acting_user, reason=reason)
     evaluation.save()
     organisation_ids = list(
         Organisation.objects.filter(status=status, community__path__startswith=division.path)
@@ -1298,7 +1283,7 @@ def evaluation_values_set(
             changed.append(row)
     _raise(errors)
     for row in changed:
-        _stamp(row, acting_user=acting_user, reason=row.note or normalise_text(reason))
+        stamp(row, acting_user=acting_user, reason=row.note or normalise_text(reason))
         row.save()
     return result
 
@@ -1357,6 +1342,6 @@ def evaluation_publish(
         )
     evaluation.status = EvaluationStatus.PUBLISHED
     evaluation.published_on = today
-    _stamp(evaluation, acting_user=acting_user, reason=reason)
+    stamp(evaluation, acting_user=acting_user, reason=reason)
     evaluation.save()
     return evaluation

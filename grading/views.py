@@ -18,12 +18,12 @@ from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views import View
-from django.views.generic import DetailView, FormView, TemplateView
+from django.views.generic import DetailView, TemplateView
 from django_filters.views import FilterView
 
 from core.exceptions import TransitionNotAllowed
 from core.scoping import CHANGE
-from core.views import ScopedQuerysetMixin
+from core.views import ScopedQuerysetMixin, ServiceFormView
 from grading import services
 from grading.choices import (
     AssessmentStatus,
@@ -78,42 +78,6 @@ from registry.models import Organisation
 
 def _url(name: str, *args) -> str:
     return reverse(f"grading:{name}", args=args)
-
-
-class ServiceFormView(LoginRequiredMixin, FormView):
-    """A form whose valid data goes to a service; the service's refusals become form errors."""
-
-    template_name = "grading/form.html"
-    heading = ""
-    cancel_url = ""
-
-    def get_form_kwargs(self):
-        return {**super().get_form_kwargs(), "user": self.request.user}
-
-    def get_context_data(self, **kwargs):
-        return {
-            **super().get_context_data(**kwargs),
-            "heading": self.heading,
-            "cancel_url": self.cancel_url or _url("campaign-list"),
-        }
-
-    def form_valid(self, form):
-        try:
-            saved = self.save(form)
-        except ValidationError as error:
-            form.add_service_error(error)
-            return self.form_invalid(form)
-        except TransitionNotAllowed as error:
-            form.add_error(None, str(error.message))
-            return self.form_invalid(form)
-        messages.success(self.request, _("Saved."))
-        return redirect(self.success_url_for(saved))
-
-    def save(self, form):
-        raise NotImplementedError
-
-    def success_url_for(self, saved) -> str:
-        raise NotImplementedError
 
 
 class StepView(LoginRequiredMixin, View):
@@ -219,7 +183,7 @@ class CampaignCreateView(ServiceFormView):
             initial["district"] = self.request.user.division_id
         return initial
 
-    def save(self, form):
+    def perform(self, form):
         return services.campaign_create(
             acting_user=self.request.user,
             reason=form.cleaned_data["reason"],
@@ -273,7 +237,7 @@ class CampaignApplyView(ServiceFormView):
     def get_form_kwargs(self):
         return {**super().get_form_kwargs(), "campaign": self.campaign}
 
-    def save(self, form):
+    def perform(self, form):
         return services.application_create(
             campaign=self.campaign,
             acting_user=self.request.user,
@@ -295,7 +259,7 @@ class PanelCreateView(CampaignApplyView):
     def get_initial(self):
         return {"kind": PanelKind.INITIAL}
 
-    def save(self, form):
+    def perform(self, form):
         return services.panel_create(
             campaign=self.campaign,
             acting_user=self.request.user,
@@ -460,7 +424,7 @@ class ScoreSheetView(ServiceFormView):
             "experts": experts,
         }
 
-    def save(self, form):
+    def perform(self, form):
         services.scores_record(
             application=self.application,
             expert=form.cleaned_data["expert"],
@@ -497,7 +461,7 @@ class ExpertCreateView(ServiceFormView):
     def get_initial(self):
         return {"district": self.request.user.division_id}
 
-    def save(self, form):
+    def perform(self, form):
         return services.expert_create(
             acting_user=self.request.user, reason=form.cleaned_data["reason"], **form.service_data()
         )
@@ -553,7 +517,7 @@ class GradeAwardCreateView(ServiceFormView):
     def heading(self):
         return _("Record a grade awarded before the system")
 
-    def save(self, form):
+    def perform(self, form):
         return services.grade_award_record(
             acting_user=self.request.user, reason=form.cleaned_data["reason"], **form.service_data()
         )
@@ -588,7 +552,7 @@ class SanctionCreateView(ServiceFormView):
             initial["organisation"] = self.request.GET["organisation"]
         return initial
 
-    def save(self, form):
+    def perform(self, form):
         return services.sanction_create(
             acting_user=self.request.user, reason=form.cleaned_data["reason"], **form.service_data()
         )
@@ -615,7 +579,7 @@ class SanctionCloseView(ServiceFormView):
     def get_initial(self):
         return {"closed_on": timezone.localdate()}
 
-    def save(self, form):
+    def perform(self, form):
         return services.sanction_close(
             sanction=self.sanction,
             acting_user=self.request.user,
@@ -696,7 +660,7 @@ class EvaluationCreateView(ServiceFormView):
     def get_context_data(self, **kwargs):
         return {**super().get_context_data(**kwargs), "cancel_url": _url("evaluation-list")}
 
-    def save(self, form):
+    def perform(self, form):
         return services.evaluation_create(
             acting_user=self.request.user, reason=form.cleaned_data["reason"], **form.service_data()
         )
@@ -721,47 +685,47 @@ class EvaluationResultView(ServiceFormView):
 
     def dispatch(self, request, *args, **kwargs):
         if request.user.is_authenticated:
-            self.result = get_object_or_404(
+            self.evaluation_result = get_object_or_404(
                 EvaluationResult.objects.restrict(request.user).select_related(
                     "evaluation__division", "organisation"
                 ),
                 pk=kwargs["pk"],
             )
-            self.cancel_url = _url("evaluation-detail", self.result.evaluation_id)
+            self.cancel_url = _url("evaluation-detail", self.evaluation_result.evaluation_id)
         return super().dispatch(request, *args, **kwargs)
 
     @property
     def heading(self):
-        return self.result.organisation.name
+        return self.evaluation_result.organisation.name
 
     def get_form_kwargs(self):
-        return {**super().get_form_kwargs(), "rows": self.result.values.order_by("pk")}
+        return {**super().get_form_kwargs(), "rows": self.evaluation_result.values.order_by("pk")}
 
     def get_initial(self):
         initial = {}
-        for row in self.result.values.all():
+        for row in self.evaluation_result.values.all():
             initial[f"value_{row.dimension}"] = row.value
             initial[f"note_{row.dimension}"] = row.note
         return initial
 
     def get_context_data(self, **kwargs):
-        evaluation = self.result.evaluation
+        evaluation = self.evaluation_result.evaluation
         user = self.request.user
         return {
             **super().get_context_data(**kwargs),
-            "result": self.result,
+            "result": self.evaluation_result,
             "evaluation": evaluation,
             "editable": evaluation.status == EvaluationStatus.DRAFT
             and (user.is_superuser or user.division_id == evaluation.division_id),
             "history": history_entries(
-                EvaluationValue.history.filter(result_id=self.result.pk),
-                EvaluationResult.history.filter(id=self.result.pk),
+                EvaluationValue.history.filter(result_id=self.evaluation_result.pk),
+                EvaluationResult.history.filter(id=self.evaluation_result.pk),
             ),
         }
 
-    def save(self, form):
+    def perform(self, form):
         return services.evaluation_values_set(
-            result=self.result, values=form.values(), acting_user=self.request.user
+            result=self.evaluation_result, values=form.values(), acting_user=self.request.user
         )
 
     def success_url_for(self, saved):

@@ -4,16 +4,15 @@
 from __future__ import annotations
 
 from django import forms
-from django.core.exceptions import NON_FIELD_ERRORS, ValidationError
 from django.utils.translation import gettext_lazy as _
 
+from core.forms import DATE_WIDGET, ServiceForm, reason_field
 from core.scoping import CHANGE, VIEW
 from party_building.choices import PartyOrganisationKind
 from party_building.models import PartyInstructor
 from registry.choices import DivisionLevel, OrgStatus
 from registry.models import Division, Organisation
 
-DATE_WIDGET = forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
 GUIDING_LEVELS = (DivisionLevel.DISTRICT, DivisionLevel.STREET, DivisionLevel.COMMUNITY)
 
 
@@ -27,42 +26,7 @@ class OrganisationChoiceField(forms.ModelMultipleChoiceField):
         return f"{obj.name} · {obj.community.name} · {obj.get_status_display()}"
 
 
-def reason_field(*, required: bool) -> forms.CharField:
-    return forms.CharField(
-        label=_("Reason for the change"),
-        required=required,
-        max_length=500,
-        widget=forms.Textarea(attrs={"rows": 2}),
-        help_text=_("Recorded in the history with your name."),
-    )
-
-
-class ServiceForm(forms.Form):
-    """A form whose ``cleaned_data`` a service takes; the service's errors go back on it."""
-
-    not_data = ("reason",)
-
-    def service_data(self) -> dict:
-        return {k: v for k, v in self.cleaned_data.items() if k not in self.not_data}
-
-    def add_service_error(self, error: ValidationError):
-        """Each message next to the field it names, or at the top (with the field's name when
-        this form doesn't show that field), so nothing the service said is lost."""
-        if not hasattr(error, "error_dict"):
-            for message in error.messages:
-                self.add_error(None, message)
-            return
-        for name, messages in error.message_dict.items():
-            for message in messages:
-                if name in self.fields:
-                    self.add_error(name, message)
-                elif name == NON_FIELD_ERRORS:
-                    self.add_error(None, message)
-                else:
-                    self.add_error(None, f"{name}: {message}")
-
-
-class PartyOrganisationForm(ServiceForm):
+class PartyOrganisationForm(ServiceForm, forms.Form):
     name = forms.CharField(label=_("name"), max_length=100)
     kind = forms.ChoiceField(label=_("kind"), choices=PartyOrganisationKind.choices)
     guiding_division = DivisionChoiceField(
@@ -112,7 +76,7 @@ class PartyOrganisationForm(ServiceForm):
         self.fields["reason"] = reason_field(required=editing)
 
 
-class PartyInstructorForm(ServiceForm):
+class PartyInstructorForm(ServiceForm, forms.Form):
     name = forms.CharField(label=_("name"), max_length=50)
     phone = forms.CharField(label=_("phone"), max_length=20, required=False)
     division = DivisionChoiceField(
@@ -135,7 +99,7 @@ class PartyInstructorForm(ServiceForm):
         self.fields["reason"] = reason_field(required=editing)
 
 
-class AssignmentForm(ServiceForm):
+class AssignmentForm(ServiceForm, forms.Form):
     instructor = forms.ModelChoiceField(
         label=_("instructor"), queryset=PartyInstructor.objects.none()
     )

@@ -19,6 +19,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from core.exceptions import NotPermitted, OutOfJurisdiction
+from core.history import stamp
 from core.scoping import CHANGE, VIEW
 from core.validators import clean_phone, normalise_text
 from party_building.choices import PartyOrganisationKind
@@ -46,12 +47,6 @@ INSTRUCTOR_FIELDS = {"name", "phone", "division", "note"}
 ASSIGNMENT_FIELDS = {"start_on", "end_on", "note"}
 SETTINGS_FIELDS = {"min_formal_members", "three_member_rule_severity"}
 TEXT_FIELDS = {"name", "secretary"}
-
-
-def _stamp(instance, *, acting_user: User, reason: str):
-    """Attach who and why to the history row that the next save (or delete) writes."""
-    instance._history_user = acting_user
-    instance._change_reason = reason or ""
 
 
 def _assign(instance, data: dict, allowed: set[str]):
@@ -207,7 +202,7 @@ def _apply_coverage(
         if organisation_id not in wanted:
             # Ended before it began (a same-day correction): it never covered anything.
             coverage.end_on = max(on, coverage.start_on)
-            _stamp(coverage, acting_user=acting_user, reason=reason)
+            stamp(coverage, acting_user=acting_user, reason=reason)
             coverage.save()
     for organisation in covered:
         if organisation.pk not in current:
@@ -216,7 +211,7 @@ def _apply_coverage(
                 organisation=organisation,
                 start_on=max(on, party_organisation.founded_on),
             )
-            _stamp(coverage, acting_user=acting_user, reason=reason)
+            stamp(coverage, acting_user=acting_user, reason=reason)
             coverage.save()
 
 
@@ -259,13 +254,13 @@ def _save_party_organisation(
         if problems:
             errors.setdefault("covered_organisations", []).extend(problems)
     _raise(errors)
-    _stamp(party_organisation, acting_user=acting_user, reason=reason)
+    stamp(party_organisation, acting_user=acting_user, reason=reason)
     party_organisation.save()
-    stamp = {"acting_user": acting_user, "reason": reason}
-    _apply_coverage(party_organisation, covered, on=start_on, **stamp)
+    who = {"acting_user": acting_user, "reason": reason}
+    _apply_coverage(party_organisation, covered, on=start_on, **who)
     if dissolved:
         # A dissolved party organisation covers nothing from its dissolution on.
-        _apply_coverage(party_organisation, [], on=until, **stamp)
+        _apply_coverage(party_organisation, [], on=until, **who)
     _check_in_scope(party_organisation, acting_user)
     return party_organisation
 
@@ -364,7 +359,7 @@ def instructor_create(*, acting_user: User, reason: str = "", **data) -> PartyIn
     instructor = PartyInstructor()
     _assign(instructor, data, INSTRUCTOR_FIELDS)
     _raise(_clean_instructor(instructor))
-    _stamp(instructor, acting_user=acting_user, reason=reason or _("Instructor recorded"))
+    stamp(instructor, acting_user=acting_user, reason=reason or _("Instructor recorded"))
     instructor.save()
     _check_in_scope(instructor, acting_user)
     return instructor
@@ -386,7 +381,7 @@ def instructor_update(
     _division_in_scope(data.get("division"), acting_user)
     _assign(instructor, data, INSTRUCTOR_FIELDS)
     _raise(_clean_instructor(instructor))
-    _stamp(instructor, acting_user=acting_user, reason=reason)
+    stamp(instructor, acting_user=acting_user, reason=reason)
     instructor.save()
     _check_in_scope(instructor, acting_user)
     return instructor
@@ -481,7 +476,7 @@ def assignment_create(
             % {"organisation": organisation.name}
         )
     _raise(errors)
-    _stamp(assignment, acting_user=acting_user, reason=reason or _("Instructor assigned"))
+    stamp(assignment, acting_user=acting_user, reason=reason or _("Instructor assigned"))
     assignment.save()
     _check_in_scope(assignment, acting_user)
     return assignment
@@ -503,7 +498,7 @@ def assignment_update(
     assignment.instructor = _lock_instructor(assignment.instructor, acting_user)
     _assign(assignment, data, ASSIGNMENT_FIELDS)
     _raise(_assignment_errors(assignment))
-    _stamp(assignment, acting_user=acting_user, reason=reason)
+    stamp(assignment, acting_user=acting_user, reason=reason)
     assignment.save()
     _check_in_scope(assignment, acting_user)
     return assignment
@@ -525,6 +520,6 @@ def settings_update(*, acting_user: User, reason: str, **data) -> PartyBuildingS
     errors: dict[str, list] = {}
     _full_clean(settings, errors)
     _raise(errors)
-    _stamp(settings, acting_user=acting_user, reason=reason)
+    stamp(settings, acting_user=acting_user, reason=reason)
     settings.save()
     return settings

@@ -8,20 +8,18 @@ comes back as form errors, ``OutOfJurisdiction`` as a 404 page.
 
 from __future__ import annotations
 
-from django.contrib import messages
 from django.contrib.auth.mixins import LoginRequiredMixin
-from django.core.exceptions import ValidationError
 from django.db.models import Prefetch, Q
 from django.http import Http404
-from django.shortcuts import get_object_or_404, redirect
+from django.shortcuts import get_object_or_404
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
-from django.views.generic import DetailView, FormView, ListView, TemplateView
+from django.views.generic import DetailView, ListView, TemplateView
 from django_filters.views import FilterView
 
 from core.scoping import CHANGE
-from core.views import ScopedQuerysetMixin
+from core.views import ScopedQuerysetMixin, ServiceFormView
 from party_building import services
 from party_building.choices import CoverageFigure
 from party_building.filters import (
@@ -44,19 +42,11 @@ from party_building.selectors import (
     uncovered,
 )
 from registry.models import Division, Organisation
+from registry.nodes import default_node
 
 
 def _url(name: str, *args) -> str:
     return reverse(f"party_building:{name}", args=args)
-
-
-def default_node(user) -> Division | None:
-    """The node a user's party pages open on: their jurisdiction, or the top for superusers."""
-    if user.division_id:
-        return user.division
-    if user.is_superuser:
-        return Division.objects.filter(parent__isnull=True).order_by("path").first()
-    return None
 
 
 def _figure_rows(figures: dict) -> list[dict]:
@@ -188,37 +178,16 @@ class PartyOrganisationDetailView(ScopedQuerysetMixin, DetailView):
         return context
 
 
-class ServiceFormView(LoginRequiredMixin, FormView):
-    """A form whose valid data goes to a service; the service's refusals become form errors."""
+class PartyFormView(ServiceFormView):
+    """The party forms: an edit (``editing``) asks for the reason, a creation doesn't."""
 
-    template_name = "party_building/form.html"
-    heading = ""
     editing = False
 
     def get_form_kwargs(self):
-        return {**super().get_form_kwargs(), "user": self.request.user, "editing": self.editing}
-
-    def get_context_data(self, **kwargs):
-        return {**super().get_context_data(**kwargs), "heading": self.heading}
-
-    def form_valid(self, form):
-        try:
-            saved = self.save(form)
-        except ValidationError as error:
-            form.add_service_error(error)
-            return self.form_invalid(form)
-        messages.success(self.request, _("Saved."))
-        return redirect(self.success_url_for(saved))
-
-    def save(self, form):
-        """Call the service; return what it saved."""
-        raise NotImplementedError
-
-    def success_url_for(self, saved) -> str:
-        raise NotImplementedError
+        return {**super().get_form_kwargs(), "editing": self.editing}
 
 
-class PartyOrganisationCreateView(ServiceFormView):
+class PartyOrganisationCreateView(PartyFormView):
     form_class = PartyOrganisationForm
 
     @property
@@ -231,7 +200,7 @@ class PartyOrganisationCreateView(ServiceFormView):
             initial["covered_organisations"] = self.request.GET.getlist("organisation")
         return initial
 
-    def save(self, form):
+    def perform(self, form):
         return services.party_organisation_create(
             acting_user=self.request.user,
             reason=form.cleaned_data["reason"],
@@ -242,7 +211,7 @@ class PartyOrganisationCreateView(ServiceFormView):
         return _url("organisation-detail", saved.pk)
 
 
-class PartyOrganisationUpdateView(ServiceFormView):
+class PartyOrganisationUpdateView(PartyFormView):
     form_class = PartyOrganisationForm
     editing = True
 
@@ -275,7 +244,7 @@ class PartyOrganisationUpdateView(ServiceFormView):
             "note": party_organisation.note,
         }
 
-    def save(self, form):
+    def perform(self, form):
         return services.party_organisation_update(
             party_organisation=self.object,
             acting_user=self.request.user,
@@ -323,14 +292,14 @@ class PartyInstructorDetailView(ScopedQuerysetMixin, DetailView):
         return context
 
 
-class PartyInstructorCreateView(ServiceFormView):
+class PartyInstructorCreateView(PartyFormView):
     form_class = PartyInstructorForm
 
     @property
     def heading(self):
         return _("New party-building instructor")
 
-    def save(self, form):
+    def perform(self, form):
         return services.instructor_create(
             acting_user=self.request.user,
             reason=form.cleaned_data["reason"],
@@ -341,7 +310,7 @@ class PartyInstructorCreateView(ServiceFormView):
         return _url("instructor-detail", saved.pk)
 
 
-class PartyInstructorUpdateView(ServiceFormView):
+class PartyInstructorUpdateView(PartyFormView):
     form_class = PartyInstructorForm
     editing = True
 
@@ -365,7 +334,7 @@ class PartyInstructorUpdateView(ServiceFormView):
             "note": instructor.note,
         }
 
-    def save(self, form):
+    def perform(self, form):
         return services.instructor_update(
             instructor=self.object,
             acting_user=self.request.user,
@@ -390,7 +359,7 @@ class InstructorAssignmentListView(ScopedQuerysetMixin, FilterView):
         return {**super().get_context_data(**kwargs), "today": timezone.localdate()}
 
 
-class InstructorAssignmentCreateView(ServiceFormView):
+class InstructorAssignmentCreateView(PartyFormView):
     form_class = AssignmentForm
 
     @property
@@ -404,7 +373,7 @@ class InstructorAssignmentCreateView(ServiceFormView):
                 initial[name] = int(self.request.GET[name])
         return initial
 
-    def save(self, form):
+    def perform(self, form):
         data = form.service_data()
         return services.assignment_create(
             instructor=data.pop("instructor"),
@@ -418,7 +387,7 @@ class InstructorAssignmentCreateView(ServiceFormView):
         return _url("instructor-detail", saved.instructor_id)
 
 
-class InstructorAssignmentUpdateView(ServiceFormView):
+class InstructorAssignmentUpdateView(PartyFormView):
     form_class = AssignmentForm
     editing = True
 
@@ -446,7 +415,7 @@ class InstructorAssignmentUpdateView(ServiceFormView):
             "note": self.object.note,
         }
 
-    def save(self, form):
+    def perform(self, form):
         return services.assignment_update(
             assignment=self.object,
             acting_user=self.request.user,

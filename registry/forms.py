@@ -4,9 +4,9 @@
 from __future__ import annotations
 
 from django import forms
-from django.core.exceptions import NON_FIELD_ERRORS, ValidationError
 from django.utils.translation import gettext_lazy as _
 
+from core.forms import DATE_WIDGET, REASON_MAX_LENGTH, ServiceForm, reason_field
 from core.scoping import CHANGE
 from registry.choices import (
     ApplicationAction,
@@ -16,59 +16,6 @@ from registry.choices import (
     LegalForm,
 )
 from registry.models import Activity, BrandProject, Division, Member, Organisation
-
-DATE_WIDGET = forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
-
-
-def reason_field(*, required: bool, label=None, help_text=None) -> forms.CharField:
-    """The "why" that goes into history with every change."""
-    return forms.CharField(
-        label=label or _("Reason for the change"),
-        required=required,
-        max_length=500,
-        widget=forms.Textarea(attrs={"rows": 2}),
-        help_text=help_text or _("Recorded in the organisation's history with your name."),
-    )
-
-
-class ServiceForm:
-    """Mixin: the values a service takes from this form, and its errors put back on the form."""
-
-    #: form fields that are not passed to the service as data
-    not_data = ("reason",)
-
-    def service_data(self) -> dict:
-        return {
-            name: value for name, value in self.cleaned_data.items() if name not in self.not_data
-        }
-
-    def add_service_error(self, error: ValidationError):
-        """Show a service's ``ValidationError`` next to the field it names, or at the top.
-
-        A message about a field this form doesn't show is put at the top, prefixed with the
-        field's name, so nothing the service said is lost.
-        """
-        if not hasattr(error, "error_dict"):
-            for message in error.messages:
-                self.add_error(None, message)
-            return
-        for field, messages in error.message_dict.items():
-            for message in messages:
-                if field in self.fields:
-                    self.add_error(field, message)
-                elif field == NON_FIELD_ERRORS:
-                    self.add_error(None, message)
-                else:
-                    self.add_error(None, f"{self._field_label(field)}: {message}")
-
-    def _field_label(self, field: str) -> str:
-        model = getattr(getattr(self, "_meta", None), "model", None)
-        if model is not None:
-            try:
-                return str(model._meta.get_field(field).verbose_name)
-            except Exception:  # noqa: BLE001 - any unknown name is shown as it is
-                pass
-        return field
 
 
 class OrganisationForm(ServiceForm, forms.ModelForm):
@@ -209,7 +156,7 @@ class ApplicationSubmitForm(ServiceForm, forms.Form):
     note = forms.CharField(
         label=_("Note"),
         required=False,
-        max_length=2000,
+        max_length=REASON_MAX_LENGTH,
         widget=forms.Textarea(attrs={"rows": 3}),
         help_text=_("Why you recommend it; recorded with the application."),
     )

@@ -17,9 +17,7 @@ from collections import defaultdict
 
 from django import forms
 from django.apps import apps
-from django.contrib import messages
 from django.contrib.auth.mixins import LoginRequiredMixin
-from django.core.exceptions import ValidationError
 from django.core.paginator import Paginator
 from django.db.models import Count, Exists, OuterRef
 from django.http import Http404
@@ -29,12 +27,13 @@ from django.utils import timezone
 from django.utils.formats import date_format
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
-from django.views.generic import DetailView, FormView, TemplateView
+from django.views.generic import DetailView, TemplateView
 from django_filters.views import FilterView
 
-from core.exceptions import NotPermitted, TransitionNotAllowed
+from core.exceptions import NotPermitted
+from core.masking import mask_diff, mask_value, sees_personal_data
 from core.scoping import CHANGE, VIEW
-from core.views import ScopedQuerysetMixin
+from core.views import ScopedQuerysetMixin, ServiceFormView
 from registry.choices import (
     ApplicationKind,
     ApplicationStatus,
@@ -97,39 +96,12 @@ PAGE_SIZE = 25
 # --- personal data ---------------------------------------------------------------------------
 
 
-def mask_phone(value: str) -> str:
-    """``13800138000`` → ``138****8000``: enough to tell numbers apart, not to call one."""
-    if not value:
-        return ""
-    if len(value) <= 7:
-        return "*" * len(value)
-    return f"{value[:3]}{'*' * (len(value) - 7)}{value[-4:]}"
-
-
-def mask_id_number(value: str) -> str:
-    """``440303199505050029`` → ``440303********0029`` (place code and last four only)."""
-    if not value:
-        return ""
-    if len(value) <= 10:
-        return "*" * len(value)
-    return f"{value[:6]}{'*' * (len(value) - 10)}{value[-4:]}"
-
-
-PERSONAL_FIELDS = {"phone": mask_phone, "id_number": mask_id_number}
-
-
-def sees_personal_data(user, organisation: Organisation) -> bool:
-    """Full phone and ID numbers go to those who keep the roster: the tiers that may change the
-    organisation and its leader. Read-only roles (the city bureau) see them masked."""
-    return organisation.is_within(user, CHANGE)
-
-
 def roster_rows(members, *, full: bool) -> list[dict]:
     return [
         {
             "member": member,
-            "phone": member.phone if full else mask_phone(member.phone),
-            "id_number": member.id_number if full else mask_id_number(member.id_number),
+            "phone": mask_value("phone", member.phone, full=full),
+            "id_number": mask_value("id_number", member.id_number, full=full),
         }
         for member in members
     ]
@@ -157,9 +129,8 @@ def readable_timeline(organisation: Organisation, *, full: bool) -> list:
             old, new = change.old, change.new
             if _is_user_field(entry.model, change.field):
                 old, new = names.get(old, old), names.get(new, new)
-            elif not full and entry.model == "member" and change.field in PERSONAL_FIELDS:
-                mask = PERSONAL_FIELDS[change.field]
-                old, new = mask(str(old or "")), mask(str(new or ""))
+            elif entry.model == "member":
+                old, new = mask_diff(change.field, old, new, full=full)
             changes.append(dataclasses.replace(change, old=_when(old), new=_when(new)))
         entry.changes = changes
     return entries
@@ -238,38 +209,6 @@ def checklist_rows(items) -> list[dict]:
 
 
 # --- base classes ----------------------------------------------------------------------------
-
-
-class ServiceFormView(FormView):
-    """A form whose valid data is handed to a service; the service's errors go on the form.
-
-    ``NotPermitted`` (403) and ``OutOfJurisdiction`` (404) are left to Django's handlers.
-    Nothing is half-written: the services are atomic and raise before anything is saved.
-    """
-
-    template_name = "registry/form.html"
-    success_message = gettext_lazy("Saved.")
-    heading = ""
-
-    def perform(self, form):
-        raise NotImplementedError
-
-    def form_valid(self, form):
-        try:
-            self.result = self.perform(form)
-        except TransitionNotAllowed as error:
-            # Includes Conflict: someone acted first, or the state no longer allows this.
-            form.add_error(None, str(error.message))
-            return self.render_to_response(self.get_context_data(form=form), status=409)
-        except ValidationError as error:
-            form.add_service_error(error)
-            return self.form_invalid(form)
-        messages.success(self.request, self.success_message)
-        return redirect(self.get_success_url())
-
-    def get_context_data(self, **kwargs):
-        kwargs.setdefault("heading", self.heading)
-        return super().get_context_data(**kwargs)
 
 
 class OrganisationScopedMixin(LoginRequiredMixin):
@@ -582,7 +521,7 @@ class OrganisationDetailView(ScopedQuerysetMixin, DetailView):
 # --- writes about an organisation ------------------------------------------------------------
 
 
-class OrganisationCreateView(LoginRequiredMixin, ServiceFormView):
+class OrganisationCreateView(ServiceFormView):
     form_class = OrganisationForm
     heading = gettext_lazy("New activity group")
     success_message = gettext_lazy("The group is in the ledger.")

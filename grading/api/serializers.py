@@ -11,6 +11,7 @@ from rest_framework import serializers
 
 from core.api import (
     ReadModelSerializer,
+    ReasonField,
     ScopedPrimaryKeyRelatedField,
     ScopedSlugRelatedField,
     history_reason_max_length,
@@ -38,8 +39,6 @@ from grading.models import (
 )
 from registry.models import Division, Organisation
 
-#: a reason is also the history row's change reason: no longer than that column
-REASON_TEXT = history_reason_max_length() or 2_000
 NOTE_TEXT = 5_000
 MAX_ID = 2**63 - 1
 
@@ -50,34 +49,23 @@ GRADE_FIELD_SCHEMA = {
 }
 
 
-def _reason(required: bool = False, **kwargs) -> serializers.CharField:
-    return serializers.CharField(
-        max_length=REASON_TEXT,
-        required=required,
-        allow_blank=not required,
-        write_only=kwargs.pop("write_only", False),
-        help_text=kwargs.pop("help_text", _("Why; kept in the history.")),
-        **kwargs,
-    )
-
-
 def _points_field(**kwargs) -> serializers.DecimalField:
     return serializers.DecimalField(max_digits=7, decimal_places=2, **kwargs)
 
 
 class GradingReasonSerializer(serializers.Serializer):
-    reason = _reason()
+    reason = ReasonField()
 
 
 class GradingRequiredReasonSerializer(serializers.Serializer):
-    reason = _reason(required=True)
+    reason = ReasonField(required=True, allow_blank=False)
 
 
 class GradingDateReasonSerializer(serializers.Serializer):
     """A date from which the change applies, and why."""
 
     on = serializers.DateField(help_text=_("The day the change applies from."))
-    reason = _reason(required=True)
+    reason = ReasonField(required=True, allow_blank=False)
 
 
 # --- campaigns --------------------------------------------------------------------------------
@@ -132,7 +120,7 @@ class CampaignCreateSerializer(serializers.Serializer):
     notice_days = serializers.IntegerField(min_value=1, max_value=90, required=False)
     aggregation = serializers.ChoiceField(choices=Aggregation.choices, required=False)
     trim_count = serializers.IntegerField(min_value=1, max_value=5, required=False)
-    reason = _reason()
+    reason = ReasonField()
 
 
 class CampaignUpdateSerializer(serializers.Serializer):
@@ -141,7 +129,7 @@ class CampaignUpdateSerializer(serializers.Serializer):
     notice_days = serializers.IntegerField(min_value=1, max_value=90, required=False)
     aggregation = serializers.ChoiceField(choices=Aggregation.choices, required=False)
     trim_count = serializers.IntegerField(min_value=1, max_value=5, required=False)
-    reason = _reason()
+    reason = ReasonField()
 
 
 class EligibilitySerializer(serializers.Serializer):
@@ -205,12 +193,12 @@ class ApplicationCreateSerializer(serializers.Serializer):
     organisation = ScopedPrimaryKeyRelatedField(
         queryset=Organisation.objects.all(), scope_action=CHANGE
     )
-    reason = _reason()
+    reason = ReasonField()
 
 
 class AssignPanelSerializer(serializers.Serializer):
     panel = ScopedPrimaryKeyRelatedField(queryset=ExpertPanel.objects.all(), scope_action=VIEW)
-    reason = _reason()
+    reason = ReasonField()
 
 
 class IndicatorPointsSerializer(serializers.Serializer):
@@ -270,7 +258,7 @@ class ExpertCreateSerializer(serializers.Serializer):
     name = serializers.CharField(max_length=50)
     affiliation = serializers.CharField(max_length=200, required=False, allow_blank=True)
     note = serializers.CharField(max_length=NOTE_TEXT, required=False, allow_blank=True)
-    reason = _reason()
+    reason = ReasonField()
 
 
 class ExpertPanelSerializer(ReadModelSerializer):
@@ -291,7 +279,7 @@ class ExpertPanelCreateSerializer(serializers.Serializer):
     experts = ScopedPrimaryKeyRelatedField(
         queryset=Expert.objects.all(), scope_action=VIEW, many=True, allow_empty=False
     )
-    reason = _reason()
+    reason = ReasonField()
 
 
 class ExpertPanelUpdateSerializer(serializers.Serializer):
@@ -303,7 +291,7 @@ class ExpertPanelUpdateSerializer(serializers.Serializer):
         allow_empty=False,
         required=False,
     )
-    reason = _reason()
+    reason = ReasonField()
 
 
 # --- grades -----------------------------------------------------------------------------------
@@ -345,7 +333,7 @@ class GradeAwardCreateSerializer(serializers.Serializer):
     level = serializers.ChoiceField(choices=GradeLevel.choices)
     awarded_on = serializers.DateField()
     score = _points_field(required=False, allow_null=True, min_value=0)
-    reason = _reason(required=True)
+    reason = ReasonField(required=True, allow_blank=False)
 
 
 # --- rewards and penalties --------------------------------------------------------------------
@@ -385,7 +373,7 @@ class SanctionCreateSerializer(serializers.Serializer):
     issued_by = serializers.CharField(max_length=100, required=False, allow_blank=True)
     closed_on = serializers.DateField(required=False, allow_null=True)
     note = serializers.CharField(max_length=NOTE_TEXT, required=False, allow_blank=True)
-    reason = _reason()
+    reason = ReasonField()
 
 
 # --- comprehensive evaluation -----------------------------------------------------------------
@@ -427,7 +415,7 @@ class EvaluationCreateSerializer(serializers.Serializer):
     period_start = serializers.DateField()
     period_end = serializers.DateField()
     activity_target = serializers.IntegerField(min_value=1, max_value=1000, required=False)
-    reason = _reason()
+    reason = ReasonField()
 
 
 class EvaluationValueSerializer(ReadModelSerializer):
@@ -461,7 +449,7 @@ class ValueInputSerializer(serializers.Serializer):
         max_digits=5, decimal_places=2, min_value=0, max_value=100, allow_null=True
     )
     note = serializers.CharField(
-        max_length=REASON_TEXT,
+        max_length=history_reason_max_length(),
         required=False,
         allow_blank=True,
         help_text=_("Required when a pre-filled value is changed."),
@@ -470,4 +458,4 @@ class ValueInputSerializer(serializers.Serializer):
 
 class ValuesInputSerializer(serializers.Serializer):
     values = ValueInputSerializer(many=True, allow_empty=False, max_length=len(Dimension))
-    reason = _reason()
+    reason = ReasonField()

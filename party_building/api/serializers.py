@@ -5,7 +5,8 @@ from __future__ import annotations
 from django.utils.translation import gettext_lazy as _
 from rest_framework import serializers
 
-from core.scoping import CHANGE, VIEW
+from core.api import ReasonField, ScopedPrimaryKeyRelatedField, ScopedSlugRelatedField
+from core.scoping import VIEW
 from party_building import services
 from party_building.choices import CoverageFigure, CoverageMode
 from party_building.models import (
@@ -22,42 +23,8 @@ def _user(serializer):
     return serializer.context["request"].user
 
 
-class ScopedQuerysetsMixin:
-    """Related objects in a request body are looked up among those the user may act on, so an
-    object outside the jurisdiction is refused exactly like one that doesn't exist."""
-
-    #: field name -> (queryset, scope action)
-    scoped_fields: dict = {}
-
-    def get_fields(self):
-        fields = super().get_fields()
-        user = _user(self)
-        for name, (queryset, action) in self.scoped_fields.items():
-            field = fields.get(name)
-            if field is None or field.read_only:
-                continue
-            target = getattr(field, "child_relation", field)
-            target.queryset = queryset().restrict(user, action)
-        return fields
-
-
-class DivisionCodeField(serializers.SlugRelatedField):
-    """A division code; text the database can't hold (NUL bytes) is simply not a code."""
-
-    def to_internal_value(self, data):
-        if isinstance(data, str) and "\x00" in data:
-            self.fail("does_not_exist", slug_name=self.slug_field, value=data.replace("\x00", ""))
-        return super().to_internal_value(data)
-
-
 class ReasonMixin(serializers.Serializer):
-    reason = serializers.CharField(
-        write_only=True,
-        required=False,
-        allow_blank=True,
-        max_length=500,
-        help_text=_("Why the change is made; kept in the history."),
-    )
+    reason = ReasonField()
 
 
 class PartyCoverageSerializer(serializers.ModelSerializer):
@@ -69,11 +36,11 @@ class PartyCoverageSerializer(serializers.ModelSerializer):
         read_only_fields = fields
 
 
-class PartyOrganisationSerializer(ScopedQuerysetsMixin, ReasonMixin, serializers.ModelSerializer):
-    guiding_division = DivisionCodeField(slug_field="code", queryset=Division.objects.none())
-    covered_organisations = serializers.PrimaryKeyRelatedField(
+class PartyOrganisationSerializer(ReasonMixin, serializers.ModelSerializer):
+    guiding_division = ScopedSlugRelatedField(slug_field="code", queryset=Division.objects.all())
+    covered_organisations = ScopedPrimaryKeyRelatedField(
         many=True,
-        queryset=Organisation.objects.none(),
+        queryset=Organisation.objects.filter(status__in=OrgStatus.LIVE),
         write_only=True,
         required=False,
         help_text=_(
@@ -83,14 +50,6 @@ class PartyOrganisationSerializer(ScopedQuerysetsMixin, ReasonMixin, serializers
     )
     coverage = PartyCoverageSerializer(source="coverages", many=True, read_only=True)
     member_count = serializers.IntegerField(required=False)
-
-    scoped_fields = {
-        "guiding_division": (lambda: Division.objects.all(), CHANGE),
-        "covered_organisations": (
-            lambda: Organisation.objects.filter(status__in=OrgStatus.LIVE),
-            CHANGE,
-        ),
-    }
 
     class Meta:
         model = PartyOrganisation
@@ -130,10 +89,8 @@ class PartyOrganisationSerializer(ScopedQuerysetsMixin, ReasonMixin, serializers
         )
 
 
-class PartyInstructorSerializer(ScopedQuerysetsMixin, ReasonMixin, serializers.ModelSerializer):
-    division = serializers.SlugRelatedField(slug_field="code", queryset=Division.objects.none())
-
-    scoped_fields = {"division": (lambda: Division.objects.all(), CHANGE)}
+class PartyInstructorSerializer(ReasonMixin, serializers.ModelSerializer):
+    division = ScopedSlugRelatedField(slug_field="code", queryset=Division.objects.all())
 
     class Meta:
         model = PartyInstructor
@@ -154,18 +111,13 @@ class PartyInstructorSerializer(ScopedQuerysetsMixin, ReasonMixin, serializers.M
         )
 
 
-class InstructorAssignmentSerializer(
-    ScopedQuerysetsMixin, ReasonMixin, serializers.ModelSerializer
-):
-    instructor = serializers.PrimaryKeyRelatedField(queryset=PartyInstructor.objects.none())
-    organisation = serializers.PrimaryKeyRelatedField(queryset=Organisation.objects.none())
+class InstructorAssignmentSerializer(ReasonMixin, serializers.ModelSerializer):
+    instructor = ScopedPrimaryKeyRelatedField(
+        queryset=PartyInstructor.objects.all(), scope_action=VIEW
+    )
+    organisation = ScopedPrimaryKeyRelatedField(queryset=Organisation.objects.all())
     instructor_name = serializers.CharField(source="instructor.name", read_only=True)
     organisation_name = serializers.CharField(source="organisation.name", read_only=True)
-
-    scoped_fields = {
-        "instructor": (lambda: PartyInstructor.objects.all(), VIEW),
-        "organisation": (lambda: Organisation.objects.all(), CHANGE),
-    }
 
     class Meta:
         model = InstructorAssignment

@@ -49,7 +49,7 @@ LONG_TEXT = 20_000
 MEDIUM_TEXT = 5_000
 #: a reason, and an application's note, is also the history row's change reason: no longer than
 #: that column (100 characters with simple-history's default)
-NOTE_TEXT = history_reason_max_length() or 2_000
+NOTE_TEXT = history_reason_max_length()
 
 
 class DivisionSerializer(ReadModelSerializer):

@@ -19,7 +19,9 @@ from core.exceptions import (
     OutOfJurisdiction,
     TransitionNotAllowed,
 )
+from core.history import stamp
 from core.scoping import CHANGE, VIEW
+from core.transitions import transition
 from core.validators import clean_credit_code, normalise_text
 from registry.choices import (
     APPLICATION_TRANSITIONS,
@@ -35,14 +37,11 @@ from registry.models import Application, Division, FilingSequence, Organisation,
 from registry.rules import checklist_for, condition_label
 
 
-def _stamp(instance, *, acting_user: User, reason: str):
-    """Attach who and why to the history row that the next save writes."""
-    instance._history_user = acting_user
-    instance._change_reason = reason or ""
+def lock_organisation(organisation: Organisation, acting_user: User, action: str) -> Organisation:
+    """The organisation's row, locked, if ``acting_user`` may ``action`` it; 404 otherwise.
 
-
-def _lock_organisation(organisation: Organisation, acting_user: User, action: str) -> Organisation:
-    """The organisation's row, locked, if the user may act on it; 404 otherwise."""
+    For every service that changes an organisation or something it owns: the state checked
+    after this is the state the transaction changes."""
     try:
         return (
             Organisation.objects.restrict(acting_user, action)
@@ -72,7 +71,8 @@ def acts_for(user: User, division: Division | None) -> bool:
     return user.is_superuser or (division is not None and user.division_id == division.pk)
 
 
-def _require_live(organisation: Organisation, requested: str):
+def require_live(organisation: Organisation, requested: str) -> None:
+    """Refuse (``TransitionNotAllowed``) any change to an organisation that has exited."""
     if organisation.status == OrgStatus.EXITED:
         raise TransitionNotAllowed(
             _("%(name)s has exited; it can no longer be changed.") % {"name": organisation.name},
@@ -81,7 +81,9 @@ def _require_live(organisation: Organisation, requested: str):
         )
 
 
-def _check_conditions(kind: str, organisation: Organisation, **details) -> list[dict]:
+def check_conditions(kind: str, organisation: Organisation, **details) -> list[dict]:
+    """The conditions checklist of ``kind`` for ``organisation`` (stored on the application);
+    ``ConditionsNotMet`` listing every unmet blocking condition."""
     checklist = [item.as_dict() for item in checklist_for(kind, organisation, **details)]
     unmet = [
         item
@@ -183,9 +185,9 @@ def application_submit(
     already open (``TransitionNotAllowed``), or blocking conditions are unmet
     (``ConditionsNotMet``, listing every one).
     """
-    organisation = _lock_organisation(organisation, acting_user, CHANGE)
+    organisation = lock_organisation(organisation, acting_user, CHANGE)
     starts_from, _target = ORGANISATION_TRANSITIONS[kind]
-    _require_live(organisation, kind)
+    require_live(organisation, kind)
     if organisation.status not in starts_from:
         raise TransitionNotAllowed(
             _("A %(status)s organisation cannot apply for %(kind)s.")
@@ -206,7 +208,7 @@ def application_submit(
     if kind == ApplicationKind.EXIT and not exit_reason:
         raise ValidationError({"exit_reason": [_("Choose the reason for the exit.")]})
     details = {"credit_code": credit_code, "legal_form": legal_form, "exit_reason": exit_reason}
-    checklist = _check_conditions(kind, organisation, **details)
+    checklist = check_conditions(kind, organisation, **details)
     application = Application(
         kind=kind,
         organisation=organisation,
@@ -219,7 +221,7 @@ def application_submit(
         submitted_at=timezone.now(),
         **details,
     )
-    _stamp(application, acting_user=acting_user, reason=note or str(ApplicationAction.SUBMIT.label))
+    stamp(application, acting_user=acting_user, reason=note or str(ApplicationAction.SUBMIT.label))
     application.save()
     return application
 
@@ -231,8 +233,8 @@ def application_resubmit(
     """Send a returned application back for review, with the checklist evaluated afresh."""
     application = _lock_application(application, acting_user)
     _next_status(application, ApplicationAction.RESUBMIT)
-    organisation = _lock_organisation(application.organisation, acting_user, CHANGE)
-    _require_live(organisation, application.kind)
+    organisation = lock_organisation(application.organisation, acting_user, CHANGE)
+    require_live(organisation, application.kind)
     _initiating_tier(application.kind, organisation, acting_user)
     values = {
         "credit_code": details.get("credit_code", application.credit_code),
@@ -243,14 +245,14 @@ def application_resubmit(
         values["credit_code"] = _registration_details(
             organisation, values["credit_code"], values["legal_form"]
         )
-    application.checklist = _check_conditions(application.kind, organisation, **values)
+    application.checklist = check_conditions(application.kind, organisation, **values)
     for key, value in values.items():
         setattr(application, key, value)
     application.status = ApplicationStatus.SUBMITTED
     application.note = normalise_text(note) or application.note
     application.submitted_by = acting_user
     application.submitted_at = timezone.now()
-    _stamp(
+    stamp(
         application, acting_user=acting_user, reason=note or str(ApplicationAction.RESUBMIT.label)
     )
     application.save()
@@ -258,29 +260,33 @@ def application_resubmit(
 
 
 def _next_status(application: Application, action: str) -> str:
-    following = APPLICATION_TRANSITIONS.get((application.status, action))
-    if following is not None:
-        return following
-    if not application.is_open:
-        decider = application.decided_by
-        decided = (decider.get_full_name() or decider.username) if decider else ""
-        raise Conflict(
-            _("This application was already %(status)s by %(user)s at %(when)s.")
+    if application.is_open:
+        return transition(
+            APPLICATION_TRANSITIONS,
+            application.status,
+            action,
+            message=_("An application that is %(status)s cannot be given '%(action)s'.")
             % {
                 "status": application.get_status_display(),
-                "user": decided or "—",
-                "when": timezone.localtime(application.decided_at).strftime("%Y-%m-%d %H:%M")
-                if application.decided_at
-                else "—",
+                "action": ApplicationAction(action).label,
             },
-            current=application.status,
-            requested=action,
         )
-    raise TransitionNotAllowed(
-        _("An application that is %(status)s cannot be given '%(action)s'.")
-        % {"status": application.get_status_display(), "action": ApplicationAction(action).label},
-        current=application.status,
-        requested=action,
+    # Decided or withdrawn (no move leaves those states): someone acted first.
+    decider = application.decided_by
+    decided = (decider.get_full_name() or decider.username) if decider else ""
+    return transition(
+        APPLICATION_TRANSITIONS,
+        application.status,
+        action,
+        message=_("This application was already %(status)s by %(user)s at %(when)s.")
+        % {
+            "status": application.get_status_display(),
+            "user": decided or "—",
+            "when": timezone.localtime(application.decided_at).strftime("%Y-%m-%d %H:%M")
+            if application.decided_at
+            else "—",
+        },
+        error=Conflict,
     )
 
 
@@ -346,10 +352,10 @@ def application_decide(
     reason = normalise_text(reason)
     if action in (ApplicationAction.REJECT, ApplicationAction.RETURN) and not reason:
         raise ValidationError({"reason": [_("Give a reason.")]})
-    organisation = _lock_organisation(application.organisation, acting_user, VIEW)
+    organisation = lock_organisation(application.organisation, acting_user, VIEW)
     now = timezone.now()
     if action == ApplicationAction.APPROVE:
-        application.checklist = _check_conditions(
+        application.checklist = check_conditions(
             application.kind,
             organisation,
             credit_code=application.credit_code,
@@ -357,7 +363,7 @@ def application_decide(
             exit_reason=application.exit_reason,
         )
         _apply_to_organisation(application, organisation, timezone.localdate(now))
-        _stamp(
+        stamp(
             organisation,
             acting_user=acting_user,
             reason=reason or _("%(kind)s approved") % {"kind": application.get_kind_display()},
@@ -368,7 +374,7 @@ def application_decide(
     application.decided_by = acting_user
     application.decided_at = now
     application.decision_reason = reason
-    _stamp(
+    stamp(
         application, acting_user=acting_user, reason=reason or str(ApplicationAction(action).label)
     )
     application.save()
@@ -385,7 +391,7 @@ def application_withdraw(*, application: Application, acting_user: User, reason:
     ):
         raise NotPermitted(_("Only the tier that applied can withdraw the application."))
     application.status = _next_status(application, ApplicationAction.WITHDRAW)
-    _stamp(
+    stamp(
         application,
         acting_user=acting_user,
         reason=normalise_text(reason) or str(ApplicationAction.WITHDRAW.label),
@@ -397,7 +403,7 @@ def application_withdraw(*, application: Application, acting_user: User, reason:
 @transaction.atomic
 def exit_reverse(*, organisation: Organisation, acting_user: User, reason: str) -> Organisation:
     """Undo an exit: only the tier that approved it, and only with a reason."""
-    organisation = _lock_organisation(organisation, acting_user, VIEW)
+    organisation = lock_organisation(organisation, acting_user, VIEW)
     if organisation.status != OrgStatus.EXITED:
         raise TransitionNotAllowed(
             _("%(name)s has not exited.") % {"name": organisation.name},
@@ -422,13 +428,20 @@ def exit_reverse(*, organisation: Organisation, acting_user: User, reason: str) 
     organisation.status_before_exit = ""
     organisation.exit_reason = ""
     organisation.exited_on = None
-    _stamp(organisation, acting_user=acting_user, reason=reason)
+    stamp(organisation, acting_user=acting_user, reason=reason)
     organisation.full_clean()  # a live organisation may have taken the name meanwhile
     organisation.save()
     if exit_application:
         exit_application.reversed_by = acting_user
         exit_application.reversed_at = timezone.now()
         exit_application.reversal_reason = reason
-        _stamp(exit_application, acting_user=acting_user, reason=reason)
+        stamp(exit_application, acting_user=acting_user, reason=reason)
         exit_application.save()
     return organisation
+
+
+# The old private names, for the oversight services until they use the public ones.
+_lock_organisation = lock_organisation
+_require_live = require_live
+_check_conditions = check_conditions
+_stamp = stamp

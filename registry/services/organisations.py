@@ -12,11 +12,12 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from core.exceptions import NotPermitted, OutOfJurisdiction, TransitionNotAllowed
+from core.history import stamp
 from core.scoping import CHANGE
 from core.validators import normalise_text
 from registry.choices import OrgStatus
 from registry.models import Activity, BrandProject, Division, Member, Organisation, User
-from registry.services.lifecycle import _lock_organisation, _require_live, _stamp, acts_for
+from registry.services.lifecycle import acts_for, lock_organisation, require_live
 
 ORGANISATION_FIELDS = {
     "name",
@@ -71,7 +72,7 @@ def _assign(instance, data: dict, allowed: set[str]):
 def _save_in_scope(instance, *, acting_user: User, reason: str):
     """Validate, save with history, and make sure the user can still reach the result."""
     instance.full_clean()
-    _stamp(instance, acting_user=acting_user, reason=reason)
+    stamp(instance, acting_user=acting_user, reason=reason)
     instance.save()
     if not instance.is_within(acting_user, CHANGE):
         raise OutOfJurisdiction()
@@ -102,8 +103,8 @@ def organisation_update(
     *, organisation: Organisation, acting_user: User, reason: str = "", **data
 ) -> Organisation:
     """Change an organisation's ledger fields (not its status or numbers)."""
-    organisation = _lock_organisation(organisation, acting_user, CHANGE)
-    _require_live(organisation, "update")
+    organisation = lock_organisation(organisation, acting_user, CHANGE)
+    require_live(organisation, "update")
     _community_in_scope(data.get("community"), acting_user)
     _assign(organisation, data, ORGANISATION_FIELDS)
     return _save_in_scope(organisation, acting_user=acting_user, reason=reason)
@@ -114,8 +115,8 @@ def member_add(
     *, organisation: Organisation, acting_user: User, reason: str = "", **data
 ) -> Member:
     """Add a person to an organisation's roster."""
-    organisation = _lock_organisation(organisation, acting_user, CHANGE)
-    _require_live(organisation, "member_add")
+    organisation = lock_organisation(organisation, acting_user, CHANGE)
+    require_live(organisation, "member_add")
     member = Member(organisation=organisation)
     _assign(member, data, MEMBER_FIELDS)
     return _save_in_scope(member, acting_user=acting_user, reason=reason or _("Joined the roster"))
@@ -124,8 +125,8 @@ def member_add(
 @transaction.atomic
 def member_update(*, member: Member, acting_user: User, reason: str = "", **data) -> Member:
     """Change a roster entry; set ``left_on`` to record that the person left."""
-    organisation = _lock_organisation(member.organisation, acting_user, CHANGE)
-    _require_live(organisation, "member_update")
+    organisation = lock_organisation(member.organisation, acting_user, CHANGE)
+    require_live(organisation, "member_update")
     member = Member.objects.get(pk=member.pk, organisation=organisation)
     _assign(member, data, MEMBER_FIELDS)
     return _save_in_scope(member, acting_user=acting_user, reason=reason)
@@ -136,8 +137,8 @@ def activity_record(
     *, organisation: Organisation, acting_user: User, reason: str = "", **data
 ) -> Activity:
     """Record an activity the organisation held."""
-    organisation = _lock_organisation(organisation, acting_user, CHANGE)
-    _require_live(organisation, "activity_record")
+    organisation = lock_organisation(organisation, acting_user, CHANGE)
+    require_live(organisation, "activity_record")
     activity = Activity(organisation=organisation)
     _assign(activity, data, ACTIVITY_FIELDS)
     return _save_in_scope(activity, acting_user=acting_user, reason=reason or _("Recorded"))
@@ -145,8 +146,8 @@ def activity_record(
 
 @transaction.atomic
 def activity_update(*, activity: Activity, acting_user: User, reason: str = "", **data) -> Activity:
-    organisation = _lock_organisation(activity.organisation, acting_user, CHANGE)
-    _require_live(organisation, "activity_update")
+    organisation = lock_organisation(activity.organisation, acting_user, CHANGE)
+    require_live(organisation, "activity_update")
     activity = Activity.objects.get(pk=activity.pk, organisation=organisation)
     _assign(activity, data, ACTIVITY_FIELDS)
     return _save_in_scope(activity, acting_user=acting_user, reason=reason)
@@ -157,8 +158,8 @@ def hub_designate(
     *, organisation: Organisation, acting_user: User, reason: str, on=None
 ) -> Organisation:
     """The street office designates a live organisation of its street as a hub (枢纽型)."""
-    organisation = _lock_organisation(organisation, acting_user, CHANGE)
-    _require_live(organisation, "hub")
+    organisation = lock_organisation(organisation, acting_user, CHANGE)
+    require_live(organisation, "hub")
     if not acts_for(acting_user, organisation.street):
         raise NotPermitted(_("Only the street office designates hub organisations."))
     if organisation.is_hub:
@@ -172,7 +173,7 @@ def hub_designate(
 @transaction.atomic
 def hub_revoke(*, organisation: Organisation, acting_user: User, reason: str) -> Organisation:
     """Withdraw a hub designation (the date and street stay in history)."""
-    organisation = _lock_organisation(organisation, acting_user, CHANGE)
+    organisation = lock_organisation(organisation, acting_user, CHANGE)
     if not acts_for(acting_user, organisation.street):
         raise NotPermitted(_("Only the street office designates hub organisations."))
     if not organisation.is_hub:
@@ -188,8 +189,8 @@ def brand_project_add(
     *, organisation: Organisation, acting_user: User, reason: str = "", **data
 ) -> BrandProject:
     """Record a brand service project recognised for the organisation."""
-    organisation = _lock_organisation(organisation, acting_user, CHANGE)
-    _require_live(organisation, "brand_project")
+    organisation = lock_organisation(organisation, acting_user, CHANGE)
+    require_live(organisation, "brand_project")
     project = BrandProject(organisation=organisation)
     _assign(project, data, {"name", "year", "recognised_by"})
     return _save_in_scope(project, acting_user=acting_user, reason=reason or _("Recognised"))

@@ -15,6 +15,7 @@ from django.template import engines
 from django.urls import reverse
 from django.utils import translation
 
+from core.masking import mask_id_number, mask_phone
 from registry.choices import (
     ApplicationAction,
     ApplicationKind,
@@ -28,7 +29,6 @@ from registry.models import Activity, Application, Member, Organisation
 from registry.public import PUBLIC_FIELDS, public_register_organisations
 from registry.services.lifecycle import application_decide, application_submit
 from registry.services.organisations import member_add, member_update
-from registry.views import mask_id_number, mask_phone
 from tests.conftest import MALUAN_COMMUNITY, MALUAN_STREET, PINGSHAN_COMMUNITY, PINGSHAN_STREET
 from tests.registry.factories import VALID_CREDIT_CODES, VALID_ID_NUMBER, make_filed, make_group
 from tests.web.conftest import LEADER_PHONE
