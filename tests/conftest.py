@@ -5,7 +5,7 @@ from rest_framework.test import APIClient
 from registry.models import Division, User
 from registry.services.divisions import divisions_load
 from tests.access import parametrize_roles
-from tests.world import (  # noqa: F401 (the codes tests import from here)
+from tests.places import (  # noqa: F401 (the codes tests import from here)
     LONGGANG_DISTRICT,
     MALUAN_COMMUNITY,
     MALUAN_STREET,

@@ -20,14 +20,8 @@ from registry.choices import ActivitySeries, ApplicationKind, Role
 from registry.models import Activity, Application, BrandProject, Member, Organisation, User
 from registry.services.lifecycle import application_submit
 from registry.services.organisations import activity_record, brand_project_add
+from tests.places import LONGGANG_DISTRICT, MALUAN_COMMUNITY, MALUAN_STREET, PINGSHAN_DISTRICT
 from tests.registry.factories import make_group
-
-PINGSHAN_DISTRICT = "440310"
-PINGSHAN_STREET = "440310001"
-MALUAN_STREET = "440310002"
-PINGSHAN_COMMUNITY = "440310001003"
-MALUAN_COMMUNITY = "440310002003"
-LONGGANG_DISTRICT = "440307"
 
 
 @dataclass

@@ -1,0 +1,8 @@
+"""Division codes the tests use (real Shenzhen divisions, loaded once per test database)."""
+
+PINGSHAN_DISTRICT = "440310"
+PINGSHAN_STREET = "440310001"
+MALUAN_STREET = "440310002"
+PINGSHAN_COMMUNITY = "440310001003"
+MALUAN_COMMUNITY = "440310002003"
+LONGGANG_DISTRICT = "440307"
