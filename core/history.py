@@ -1,4 +1,5 @@
-"""History stamping: who made a change and why, on the history row the next save writes.
+"""History stamping: who made a change and why, on the history row the next save writes; and
+reading history back (:func:`history_entries`, for a page's "history" section).
 
 django-simple-history reads ``_history_user`` and ``_change_reason`` off the instance when it
 saves; every service sets both through :func:`stamp` (the acting user is keyword-only and
@@ -6,6 +7,9 @@ required, as in Zulip's ``do_*`` actions, so no write goes unattributed by accid
 """
 
 from __future__ import annotations
+
+import datetime
+from dataclasses import dataclass, field
 
 #: the longest reason a person may give for a change, on a form or through the API
 REASON_MAX_LENGTH = 2000
@@ -30,3 +34,48 @@ def history_reason_max_length() -> int:
     if getattr(settings, "SIMPLE_HISTORY_HISTORY_CHANGE_REASON_USE_TEXT_FIELD", False):
         return REASON_MAX_LENGTH
     return _REASON_COLUMN_LENGTH
+
+
+# --- reading history ----------------------------------------------------------------------------
+
+#: fields that change on every save and say nothing to a reader
+UNINTERESTING = ["created_at", "updated_at"]
+
+
+@dataclass
+class HistoryEntry:
+    when: datetime.datetime
+    user: object
+    action: str
+    reason: str
+    object_label: str
+    changes: list[tuple[str, object, object]] = field(default_factory=list)
+
+
+def history_entries(*records_sets) -> list[HistoryEntry]:
+    """History rows of the given history querysets, newest first, each with its field changes
+    against the previous row of the same object."""
+    entries = []
+    for records in records_sets:
+        previous = {}
+        for record in records.order_by("history_date", "history_id").select_related("history_user"):
+            changes = []
+            before = previous.get(record.id)
+            if before is not None:
+                delta = record.diff_against(before, excluded_fields=UNINTERESTING)
+                for change in delta.changes:
+                    model_field = record.instance._meta.get_field(change.field)
+                    changes.append((str(model_field.verbose_name), change.old, change.new))
+            previous[record.id] = record
+            entries.append(
+                HistoryEntry(
+                    when=record.history_date,
+                    user=record.history_user,
+                    action=record.get_history_type_display(),
+                    reason=record.history_change_reason or "",
+                    object_label=str(record.instance),
+                    changes=changes,
+                )
+            )
+    entries.sort(key=lambda entry: entry.when, reverse=True)
+    return entries

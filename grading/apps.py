@@ -7,6 +7,6 @@ class GradingConfig(AppConfig):
     verbose_name = _("Grading and evaluation")
 
     def ready(self):
-        from registry.extensions import register_organisation_panel
+        from grading import hooks
 
-        register_organisation_panel("grading/includes/org_panel.html")
+        hooks.register()

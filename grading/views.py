@@ -22,6 +22,7 @@ from django.views.generic import DetailView, TemplateView
 from django_filters.views import FilterView
 
 from core.exceptions import TransitionNotAllowed
+from core.history import history_entries
 from core.scoping import CHANGE
 from core.views import ScopedQuerysetMixin, ServiceFormView
 from grading import services
@@ -72,7 +73,6 @@ from grading.selectors import (
     expiring_awards,
     score_rounds,
 )
-from party_building.selectors import history_entries
 from registry.models import Organisation
 
 

@@ -1,6 +1,6 @@
-"""Oversight reads that pages, the API and other apps reuse: filter sets for reports, credit
-lists and dormancy cases; the credit-list filters for organisations; the overdue summary per
-street and district; an organisation's oversight history.
+"""Oversight reads that pages, the API and other apps reuse: organisations on the credit lists,
+the overdue summary per street and district, an organisation's oversight history. (The filter
+sets are in ``oversight.filters``.)
 
 Everything here takes querysets already restricted to a user (``restrict``) or restricts them
 itself; nothing widens a user's view.
@@ -19,7 +19,14 @@ from oversight.models import AnnualReport, CreditListEntry, DormancyCase, Oversi
 from oversight.services.annual_reports import owing_q
 from registry.choices import DivisionLevel
 from registry.models import Division, Organisation
-from registry.selectors import TimelineEntry, organisation_timeline
+from registry.selectors import (
+    HISTORY_ACTIONS,
+    FieldChange,
+    TimelineEntry,
+    _display,
+    _tracked_fields,
+    organisation_timeline,
+)
 
 # --- credit lists on organisations --------------------------------------------------------------
 
@@ -159,8 +166,6 @@ def default_report_year(today: datetime.date | None = None) -> int:
 def oversight_timeline(organisation: Organisation) -> list[TimelineEntry]:
     """``organisation_timeline`` plus the history of the organisation's annual reports, credit
     list entries and dormancy cases, newest first, in the same form."""
-    from registry.selectors import HISTORY_ACTIONS, _display, _tracked_fields
-
     entries = organisation_timeline(organisation)
     labels = {
         AnnualReport: lambda row: str(row.year),
@@ -205,8 +210,6 @@ def oversight_timeline(organisation: Organisation) -> list[TimelineEntry]:
 
 
 def _field_change(model, name, display, old, new):
-    from registry.selectors import FieldChange
-
     return FieldChange(
         field=name,
         label=str(model._meta.get_field(name).verbose_name),

@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import datetime
 from collections import Counter, defaultdict
-from dataclasses import dataclass, field
 
 from django.db.models import (
     Case,
@@ -391,49 +390,3 @@ def uncovered(
         return streets.filter(~Q(_street_has_general_branch(on))).order_by("path")
     communities = _residential(DivisionLevel.COMMUNITY, node, user)
     return communities.filter(~_community_has_branch(on)).select_related("parent").order_by("path")
-
-
-# --- history ---------------------------------------------------------------------------------
-
-
-#: fields that change on every save and say nothing to a reader
-UNINTERESTING = ["created_at", "updated_at"]
-
-
-@dataclass
-class HistoryEntry:
-    when: datetime.datetime
-    user: object
-    action: str
-    reason: str
-    object_label: str
-    changes: list[tuple[str, object, object]] = field(default_factory=list)
-
-
-def history_entries(*records_sets) -> list[HistoryEntry]:
-    """History rows of the given history querysets, newest first, each with its field changes
-    against the previous row of the same object."""
-    entries = []
-    for records in records_sets:
-        previous = {}
-        for record in records.order_by("history_date", "history_id").select_related("history_user"):
-            changes = []
-            before = previous.get(record.id)
-            if before is not None:
-                delta = record.diff_against(before, excluded_fields=UNINTERESTING)
-                for change in delta.changes:
-                    model_field = record.instance._meta.get_field(change.field)
-                    changes.append((str(model_field.verbose_name), change.old, change.new))
-            previous[record.id] = record
-            entries.append(
-                HistoryEntry(
-                    when=record.history_date,
-                    user=record.history_user,
-                    action=record.get_history_type_display(),
-                    reason=record.history_change_reason or "",
-                    object_label=str(record.instance),
-                    changes=changes,
-                )
-            )
-    entries.sort(key=lambda entry: entry.when, reverse=True)
-    return entries

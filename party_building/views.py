@@ -18,6 +18,7 @@ from django.utils.translation import gettext as _
 from django.views.generic import DetailView, ListView, TemplateView
 from django_filters.views import FilterView
 
+from core.history import history_entries
 from core.scoping import CHANGE
 from core.views import ScopedQuerysetMixin, ServiceFormView
 from party_building import services
@@ -38,7 +39,6 @@ from party_building.models import (
 from party_building.selectors import (
     coverage_figures,
     follow_up_filter,
-    history_entries,
     uncovered,
 )
 from registry.models import Division, Organisation

@@ -79,12 +79,15 @@ class OrganisationAnnotation:
     ``annotate(queryset) -> queryset`` adds the attribute ``name`` to every organisation of the
     queryset (in the same query: a subquery annotation, never one query per row); ``label`` heads
     its column; ``display(value) -> str`` renders it (default: ``str``, empty for ``None``).
+    With ``public_template`` the value is public knowledge: the public register shows it, one
+    cell per row rendered by that template (with ``row``, a dict holding ``name``).
     """
 
     name: str
     label: object
     annotate: Callable[[QuerySet], QuerySet]
     display: Callable[[object], str] | None = None
+    public_template: str | None = None
 
     def render(self, value) -> str:
         if self.display is not None:
@@ -109,6 +112,51 @@ def annotate_organisations(queryset: QuerySet, *names: str) -> QuerySet:
         if annotation is not None:
             queryset = annotation.annotate(queryset)
     return queryset
+
+
+def public_organisation_annotations() -> list[OrganisationAnnotation]:
+    """The registered annotations the public register shows (``public_template`` set)."""
+    return [a for a in ORGANISATION_ANNOTATIONS.values() if a.public_template]
+
+
+# --- organisation fields in the API -------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class OrganisationApiFields:
+    """Read-only fields a higher app adds to the API's organisations (list, detail and every
+    serializer derived from them).
+
+    ``fields`` maps each field name to ``(OpenAPI schema of its value, help text)``;
+    ``load(organisation_ids) -> {id: {name: value}}`` reads the values of a whole page in one
+    query (an organisation missing from the answer gets ``None`` for every field).
+    """
+
+    key: str
+    fields: dict[str, tuple[dict, object]]
+    load: Callable[[list[int]], dict[int, dict]]
+
+
+#: key -> fields; ``registry.api.serializers.OrganisationSerializer`` adds them
+ORGANISATION_API_FIELDS: dict[str, OrganisationApiFields] = {}
+
+
+def register_organisation_api_fields(fields: OrganisationApiFields) -> None:
+    """Add ``fields`` to the organisations the API returns."""
+    ORGANISATION_API_FIELDS[fields.key] = fields
+
+
+def organisation_api_values(organisation_ids) -> dict[int, dict]:
+    """``{id: {field name: value}}`` of every registered API field, for a page of
+    organisations: one ``load`` per registering app."""
+    ids = list(organisation_ids)
+    values: dict[int, dict] = {pk: {} for pk in ids}
+    for group in ORGANISATION_API_FIELDS.values():
+        loaded = group.load(ids)
+        for pk in ids:
+            found = loaded.get(pk, {})
+            values[pk].update({name: found.get(name) for name in group.fields})
+    return values
 
 
 # --- role jurisdictions -------------------------------------------------------------------------

@@ -61,18 +61,6 @@ class DivisionFilterSet(django_filters.FilterSet):
         return queryset.filter(name__icontains=value) | queryset.filter(code__startswith=value)
 
 
-def _grading_selectors():
-    """The grading app sits above the registry: imported when a grade filter is used, so the
-    registry never needs it to load."""
-    from grading import selectors
-
-    return selectors
-
-
-#: assessment grades, 1A-5A (``grading.choices.GradeLevel``), for the grade filters
-GRADE_CHOICES = [(str(level), f"{level}A") for level in range(1, 6)]
-
-
 class ExtensibleFilterSetMetaclass(FilterSetMetaclass):
     """Each organisation filter set (and subclass) also gets the filters higher apps register
     (``registry.extensions.register_organisation_filter``), before or after it is made."""
@@ -102,12 +90,6 @@ class OrganisationFilterSet(django_filters.FilterSet, metaclass=ExtensibleFilter
     founded_before = django_filters.DateFilter(
         field_name="founded_on", lookup_expr="lte", label=_("founded on or before")
     )
-    grade_min = django_filters.ChoiceFilter(
-        choices=GRADE_CHOICES, method="filter_grade_min", label=_("current grade at least")
-    )
-    grade_3a_plus = django_filters.BooleanFilter(
-        method="filter_grade_3a_plus", label=_("current grade 3A and above")
-    )
 
     class Meta:
         model = Organisation
@@ -127,15 +109,6 @@ class OrganisationFilterSet(django_filters.FilterSet, metaclass=ExtensibleFilter
     def filter_brand_project(self, queryset, name, value):
         has = Exists(BrandProject.objects.filter(organisation=OuterRef("pk")))
         return queryset.filter(has if value else ~has)
-
-    def filter_grade_min(self, queryset, name, value):
-        return _grading_selectors().filter_grade_at_least(queryset, int(value))
-
-    def filter_grade_3a_plus(self, queryset, name, value):
-        if value is None:
-            return queryset
-        graded = _grading_selectors().filter_grade_at_least(queryset, 3)
-        return graded if value else queryset.exclude(pk__in=graded.values("pk"))
 
 
 class ApplicationFilterSet(django_filters.FilterSet):

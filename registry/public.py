@@ -13,6 +13,7 @@ from __future__ import annotations
 from django.db.models import Exists, OuterRef, Q, QuerySet
 
 from registry.choices import DivisionLevel, OrgStatus
+from registry.extensions import annotate_organisations, public_organisation_annotations
 from registry.models import Division, Organisation
 
 #: organisation statuses that appear on the public register (live and approved by an office)
@@ -34,24 +35,25 @@ PUBLIC_FIELDS = (
     "community__name",
     "community__parent__name",
     "community__parent__parent__name",
-    # annotated by ``_with_current_grade``: the assessment grade in force today (1-5) or None
-    "current_grade",
 )
 
 
-def _with_current_grade(organisations: QuerySet) -> QuerySet:
-    """Adds ``current_grade`` (1-5 for 1A-5A, or None): a grade is public knowledge. From the
-    grading app, imported when used (it sits above the registry)."""
-    from grading.selectors import annotate_current_grade
+def public_fields() -> tuple[str, ...]:
+    """The public columns and the public values higher apps add (``registry.extensions``
+    annotations with a ``public_template``: the current grade, a public fact)."""
+    return PUBLIC_FIELDS + tuple(a.name for a in public_organisation_annotations())
 
-    return annotate_current_grade(organisations)
+
+def _with_public_annotations(organisations: QuerySet) -> QuerySet:
+    names = [a.name for a in public_organisation_annotations()]
+    return annotate_organisations(organisations, *names) if names else organisations
 
 
 def public_register_organisations(
     *, q: str = "", district: str = "", street: str = "", field: str = ""
 ) -> QuerySet:
-    """Filed and registered organisations matching a public search, as dicts of public fields
-    and ``current_grade`` (the assessment grade in force today, 1-5, or None).
+    """Filed and registered organisations matching a public search, as dicts of
+    ``public_fields()``.
 
     Unscoped on purpose (see the module docstring). ``q`` matches the name, the start of the
     filing number or the start of the credit code; ``district`` and ``street`` are division
@@ -73,11 +75,11 @@ def public_register_organisations(
                 .first()
             )
             if path is None:
-                return _with_current_grade(organisations.none()).values(*PUBLIC_FIELDS)
+                return _with_public_annotations(organisations.none()).values(*public_fields())
             organisations = organisations.filter(community__path__startswith=path)
     if field:
         organisations = organisations.filter(field=field)
-    return _with_current_grade(organisations).order_by("name", "pk").values(*PUBLIC_FIELDS)
+    return _with_public_annotations(organisations).order_by("name", "pk").values(*public_fields())
 
 
 def public_register_districts() -> QuerySet:

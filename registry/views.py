@@ -42,7 +42,7 @@ from registry.choices import (
     OrgStatus,
     Role,
 )
-from registry.extensions import ORGANISATION_PANELS
+from registry.extensions import ORGANISATION_PANELS, public_organisation_annotations
 from registry.filters import ApplicationFilterSet, DivisionFilterSet, OrganisationFilterSet
 from registry.forms import (
     ActivityForm,
@@ -941,9 +941,12 @@ class PublicRegisterView(TemplateView):
         for row in page.object_list:
             row["status_label"] = labels["status"].get(row["status"], row["status"])
             row["field_label"] = labels["field"].get(row["field"], row["field"])
+        public_columns = public_organisation_annotations()
         context.update(
             {
                 "form": form,
+                "public_columns": public_columns,
+                "column_count": 7 + len(public_columns),
                 "page_obj": page,
                 "paginator": page.paginator,
                 "is_paginated": page.has_other_pages(),

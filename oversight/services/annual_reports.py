@@ -15,6 +15,7 @@ from simple_history.utils import bulk_create_with_history, bulk_update_with_hist
 
 from core.exceptions import NotPermitted, OutOfJurisdiction, TransitionNotAllowed
 from core.scoping import CHANGE
+from core.transitions import transition
 from core.validators import normalise_text
 from oversight.choices import REPORT_TRANSITIONS, ReportAction, ReportStatus
 from oversight.models import AnnualReport, OversightSettings
@@ -181,15 +182,13 @@ def _lock_report(report: AnnualReport, acting_user: User, action: str) -> Annual
 
 
 def _next_report_status(report: AnnualReport, action: str) -> str:
-    following = REPORT_TRANSITIONS.get((report.status, action))
-    if following is None:
-        raise TransitionNotAllowed(
-            _("A report that is '%(status)s' cannot be given '%(action)s'.")
-            % {"status": report.get_status_display(), "action": ReportAction(action).label},
-            current=report.status,
-            requested=action,
-        )
-    return following
+    return transition(
+        REPORT_TRANSITIONS,
+        report.status,
+        action,
+        message=_("A report that is '%(status)s' cannot be given '%(action)s'.")
+        % {"status": report.get_status_display(), "action": ReportAction(action).label},
+    )
 
 
 @transaction.atomic

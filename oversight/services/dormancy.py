@@ -16,6 +16,7 @@ from simple_history.utils import bulk_create_with_history, bulk_update_with_hist
 
 from core.exceptions import NotPermitted, OutOfJurisdiction, TransitionNotAllowed
 from core.scoping import CHANGE
+from core.transitions import transition
 from core.validators import normalise_text
 from oversight.choices import CASE_TRANSITIONS, CaseAction, CaseStatus, DormancySignal
 from oversight.models import AnnualReport, DormancyCase, OversightSettings
@@ -78,16 +79,13 @@ def _require_owning_tier(user: User, organisation: Organisation):
 
 def next_case_status(case: DormancyCase, action: str) -> str:
     """The status ``action`` takes ``case`` to (``CASE_TRANSITIONS``); refused otherwise."""
-    # TODO: use core.transitions once it exists (one lookup for every transition table).
-    following = CASE_TRANSITIONS.get((case.status, action))
-    if following is None:
-        raise TransitionNotAllowed(
-            _("This dormancy case is already '%(status)s'.")
-            % {"status": case.get_status_display()},
-            current=case.status,
-            requested=action,
-        )
-    return following
+    return transition(
+        CASE_TRANSITIONS,
+        case.status,
+        action,
+        message=_("This dormancy case is already '%(status)s'.")
+        % {"status": case.get_status_display()},
+    )
 
 
 @transaction.atomic

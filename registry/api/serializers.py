@@ -30,6 +30,7 @@ from registry.choices import (
     OrgStatus,
     ServiceTarget,
 )
+from registry.extensions import ORGANISATION_API_FIELDS, organisation_api_values
 from registry.models import (
     Activity,
     Application,
@@ -252,22 +253,32 @@ class BrandProjectCreateSerializer(PortableModelSerializer):
 # --- organisations -------------------------------------------------------------------------
 
 
-def _current_grades(organisation_ids) -> dict:
-    """``{id: (level, valid until)}`` of the organisations' current grades, from the grading app
-    (imported when used: it sits above the registry)."""
-    from grading.selectors import current_grades
+class ExtensionValueField(serializers.Field):
+    """A read-only value a higher app adds to organisations (``registry.extensions``
+    ``register_organisation_api_fields``); its schema is the one the app gives."""
 
-    return current_grades(organisation_ids)
+    def __init__(self, name: str, schema: dict, **kwargs):
+        self.extension_name = name
+        kwargs.update(source="*", read_only=True)
+        super().__init__(**kwargs)
+        self._spectacular_annotation = {"field": schema}
+
+    def to_representation(self, organisation):
+        values = getattr(organisation, "_extension_values", None)
+        if values is None:  # one organisation on its own (a detail, or the answer to a write)
+            values = organisation_api_values([organisation.pk])[organisation.pk]
+            organisation._extension_values = values
+        return values.get(self.extension_name)
 
 
 class OrganisationListSerializer(serializers.ListSerializer):
-    """A page of organisations: their current grades are read in one query for the page."""
+    """A page of organisations: the values higher apps add are read in one query per app."""
 
     def to_representation(self, data):
         rows = list(data.all() if hasattr(data, "all") else data)
-        grades = _current_grades([row.pk for row in rows])
+        values = organisation_api_values([row.pk for row in rows])
         for row in rows:
-            row._current_grade = grades.get(row.pk, (None, None))
+            row._extension_values = values[row.pk]
         return super().to_representation(rows)
 
 
@@ -283,12 +294,6 @@ class OrganisationSerializer(ReadModelSerializer):
     district_name = serializers.CharField(source="community.parent.parent.name", read_only=True)
     service_targets = serializers.ListField(
         child=serializers.ChoiceField(choices=ServiceTarget.choices), read_only=True
-    )
-    current_grade = serializers.SerializerMethodField(
-        help_text=_("The assessment grade in force today (1 to 5 for 1A to 5A), or null.")
-    )
-    current_grade_valid_until = serializers.SerializerMethodField(
-        help_text=_("The last day the current grade is valid, or null.")
     )
 
     class Meta:
@@ -318,28 +323,23 @@ class OrganisationSerializer(ReadModelSerializer):
             "exit_reason",
             "exited_on",
             "updated_at",
-            "current_grade",
-            "current_grade_valid_until",
         ]
         read_only_fields = fields
 
-    def _grade(self, organisation) -> tuple:
-        grade = getattr(organisation, "_current_grade", None)
-        if grade is None:  # one organisation on its own (a detail, or the answer to a write)
-            grade = _current_grades([organisation.pk]).get(organisation.pk, (None, None))
-            organisation._current_grade = grade
-        return grade
-
-    @extend_schema_field(
-        {"type": "integer", "minimum": 1, "maximum": 5, "nullable": True, "readOnly": True}
-    )
-    def get_current_grade(self, organisation) -> int | None:
-        return self._grade(organisation)[0]
-
-    @extend_schema_field({"type": "string", "format": "date", "nullable": True, "readOnly": True})
-    def get_current_grade_valid_until(self, organisation):
-        until = self._grade(organisation)[1]
-        return until.isoformat() if until else None
+    def get_fields(self):
+        # The fields higher apps add (the current grade, ...) come after the ledger's own.
+        fields = super().get_fields()
+        extensions = {
+            name: ExtensionValueField(name, schema, help_text=help_text)
+            for group in ORGANISATION_API_FIELDS.values()
+            for name, (schema, help_text) in group.fields.items()
+        }
+        ordered = {}
+        for name, field in fields.items():
+            ordered[name] = field
+            if name == "updated_at":
+                ordered.update(extensions)
+        return ordered | extensions
 
     # A dictionary look-up: DRF calling get_status_display() inspects its signature every row.
     def get_status_display(self, organisation) -> str:

@@ -26,7 +26,7 @@ from registry.choices import (
     OrgStatus,
 )
 from registry.models import Activity, Application, Member, Organisation
-from registry.public import PUBLIC_FIELDS, public_register_organisations
+from registry.public import public_fields, public_register_organisations
 from registry.services.lifecycle import application_decide, application_submit
 from registry.services.organisations import member_add, member_update
 from tests.conftest import MALUAN_COMMUNITY, MALUAN_STREET, PINGSHAN_COMMUNITY, PINGSHAN_STREET
@@ -737,7 +737,7 @@ def test_the_public_register_never_shows_personal_data(client, register):
     # The selector hands out dicts of the public columns only, so no template can reach a
     # member or any other related object through it.
     rows = list(public_register_organisations())
-    assert len(rows) == 2 and all(set(row) == set(PUBLIC_FIELDS) for row in rows)
+    assert len(rows) == 2 and all(set(row) == set(public_fields()) for row in rows)
 
 
 def test_the_public_register_searches_by_name_district_street_and_field(client, register):
@@ -758,12 +758,13 @@ def test_the_public_register_searches_by_name_district_street_and_field(client, 
 
 
 def test_the_public_register_has_a_grade_column_hook(client, register):
-    """Grading fills the column later by extending the template and overriding one block."""
+    """Grading fills its column through registry.extensions (a public annotation), and a page
+    may still replace the extension cells by extending the template and overriding one block."""
     response = client.get(reverse("public-register"))
     assert page_html(response).count('<td class="grade"') == 2
     graded = engines["django"].from_string(
         '{% extends "registry/public_register.html" %}'
-        "{% block grade_cell %}<td>grade-of-{{ row.pk }}</td>{% endblock %}"
+        "{% block extension_cells %}<td>grade-of-{{ row.pk }}</td>{% endblock %}"
     )
     html = graded.render(response.context_data, response.wsgi_request)
     for organisation in (register["filed"], register["maluan"]):
