@@ -66,6 +66,7 @@ test: test-deps
 lint:
 	$(VENV)/bin/ruff check .
 	$(VENV)/bin/ruff format --check .
+	$(VENV)/bin/lint-imports
 
 test-sqlite:
 	@echo "== test suite on SQLite =="
