@@ -7,5 +7,6 @@ urlpatterns = [
     path("", include("oversight.api.urls")),
     path("", include("party_building.api.urls")),
     path("", include("grading.api.urls")),
+    path("", include("selection.api.urls")),
     path("", include("reports.api.urls")),
 ]

@@ -13,7 +13,7 @@ from django.core.files.storage import default_storage
 from django.template.loader import render_to_string
 from django.utils import translation
 
-from selection.choices import AwardKind, ResultRunKind
+from selection.choices import AwardKind
 from selection.models import (
     Campaign,
     Certificate,
@@ -21,8 +21,8 @@ from selection.models import (
     EntryPicture,
     EntryResult,
     EntryRevision,
-    ResultRun,
 )
+from selection.selectors import final_run
 
 #: the scheme of picture URLs inside a document (resolved by :func:`_fetch` from storage)
 PICTURE_SCHEME = "picture:"
@@ -51,14 +51,6 @@ def render_pdf(html: str) -> bytes:
     from weasyprint import HTML
 
     return HTML(string=html, url_fetcher=_fetcher(), base_url="picture:/").write_pdf()
-
-
-def final_run(campaign: Campaign) -> ResultRun | None:
-    return (
-        ResultRun.objects.filter(campaign=campaign, kind=ResultRunKind.FINAL)
-        .order_by("-computed_at", "-pk")
-        .first()
-    )
 
 
 def certificate_html(certificate: Certificate) -> str:

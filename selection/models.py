@@ -30,7 +30,7 @@ from django.db.models import Exists, OuterRef, Q
 from django.utils.translation import gettext_lazy as _
 from simple_history.models import HistoricalRecords
 
-from core.scoping import RestrictedQuerySet, ScopedModel
+from core.scoping import VIEW, RestrictedQuerySet, ScopedModel, jurisdiction_of
 from selection.choices import (
     Aggregation,
     AssignmentMethod,
@@ -55,10 +55,27 @@ PICTURE_FORMATS = {"JPEG": "JPG", "PNG": "PNG"}
 ATTACHMENT_FORMATS = {"pdf": "PDF", "docx": "Word (.docx)", "doc": "Word (.doc)"}
 
 
-def _ancestor_paths(path: str) -> list[str]:
+def ancestor_paths(path: str) -> list[str]:
     """``"4403/440310/440310001/"`` → the paths of the node and of every node above it."""
     parts = [part for part in path.split("/") if part]
     return ["".join(f"{part}/" for part in parts[: i + 1]) for i in range(len(parts))]
+
+
+class CampaignQuerySet(RestrictedQuerySet):
+    def internal(self, user):
+        """The campaigns whose internal records (scores, rankings, working results, objections)
+        ``user`` may see: those of the user's node and the nodes below it, not those of a tier
+        above (a community does not see a district's expert scores)."""
+        jurisdiction = jurisdiction_of(user)
+        if jurisdiction.unrestricted:
+            return self
+        if jurisdiction.path is None or not jurisdiction.allows(VIEW):
+            return self.none()
+        return self.filter(organiser__path__startswith=jurisdiction.path)
+
+    def public(self):
+        """The campaigns whose results are published (final or closed)."""
+        return self.filter(status__in=CampaignStatus.PUBLIC)
 
 
 class Campaign(ScopedModel):
@@ -113,6 +130,7 @@ class Campaign(ScopedModel):
     declarations = models.JSONField(
         _("declarations"),
         default=list,
+        blank=True,
         help_text=_("Statements every submitter confirms (the case is real, original, local)."),
     )
     # who may submit (read from the registry)
@@ -171,6 +189,8 @@ class Campaign(ScopedModel):
 
     history = HistoricalRecords()
 
+    objects = CampaignQuerySet.as_manager()
+
     scope_path_field = "organiser__path"
 
     class Meta:
@@ -206,7 +226,7 @@ class Campaign(ScopedModel):
         if jurisdiction.path is None:
             return Q(pk__in=[])
         above = Q(organiser__path__startswith=jurisdiction.path)
-        below = Q(organiser__path__in=_ancestor_paths(jurisdiction.path)) & not_draft
+        below = Q(organiser__path__in=ancestor_paths(jurisdiction.path)) & not_draft
         return above | below
 
     def notice_open_on(self, day: datetime.date) -> bool:

@@ -27,8 +27,17 @@ from oversight.choices import CreditListKind
 from oversight.models import CreditListEntry
 from registry.choices import OrgStatus
 from selection import rules
-from selection.choices import AwardKind, CutKind, EntryStatus, StageKind
-from selection.models import Campaign, Cut, Entry, ResultFormula, ScoreSheet, Stage
+from selection.choices import AwardKind, CutKind, EntryStatus, ResultRunKind, StageKind
+from selection.models import (
+    Campaign,
+    Cut,
+    Entry,
+    EntryResult,
+    ResultFormula,
+    ResultRun,
+    ScoreSheet,
+    Stage,
+)
 from selection.stages import result_source
 
 # --- eligibility ------------------------------------------------------------------------------
@@ -406,3 +415,72 @@ def entry_diff(old_text: str, new_text: str) -> list[tuple[str, str]]:
             if b2 > b1:
                 pieces.append(("insert", new_text[b1:b2]))
     return pieces
+
+
+def expert_view(entry: Entry) -> dict:
+    """What an assigned expert sees of an entry: its title, category and text, and, unless the
+    campaign reviews blind, who submitted it and its pictures. Never the contact person or
+    phone: experts have no use for them."""
+    view = {
+        "id": entry.pk,
+        "title": entry.title,
+        "category": entry.category.name,
+        "text": entry.text,
+        "characters": rules.count_characters(entry.text),
+        "blind": entry.campaign.blind_review,
+    }
+    if not entry.campaign.blind_review:
+        view["submitter"] = entry.submitter_name
+        view["pictures"] = [
+            {"id": p.pk, "name": p.name} for p in entry.pictures.order_by("position", "pk")
+        ]
+        view["attachments"] = [{"id": a.pk, "name": a.name} for a in entry.attachments.all()]
+    return view
+
+
+def may_see_picture(user, picture) -> bool:
+    """Whether ``user`` may open a picture: whoever sees the entry in their jurisdiction, an
+    expert assigned to it unless the review is blind, and anyone once it is in published
+    results."""
+    entry = picture.entry
+    if entry.is_within(user):
+        return True
+    campaign = entry.campaign
+    if not campaign.blind_review and entry.assignments.filter(expert__user=user).exists():
+        return True
+    return campaign.is_public and entry.shortlisted
+
+
+def final_run(campaign: Campaign):
+    """The campaign's final results run, or None before the results are final."""
+    return (
+        ResultRun.objects.filter(campaign=campaign, kind=ResultRunKind.FINAL)
+        .order_by("-computed_at", "-pk")
+        .first()
+    )
+
+
+def public_results(campaign: Campaign) -> list[dict]:
+    """The final results of a published campaign, as the public sees them."""
+    run = final_run(campaign)
+    if run is None:
+        return []
+    rows = (
+        EntryResult.objects.filter(run=run)
+        .select_related("entry__organisation", "entry__division", "category")
+        .order_by("category__position", "rank", "entry_id")
+    )
+    return [
+        {
+            "category": row.category.name,
+            "rank": row.rank,
+            "title": row.entry.title,
+            "submitter": row.entry.submitter_name,
+            "total": row.total,
+            "award": {
+                "top": campaign.top_award,
+                "shortlist": campaign.shortlist_award,
+            }.get(row.award, ""),
+        }
+        for row in rows
+    ]

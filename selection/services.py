@@ -31,6 +31,7 @@ from decimal import Decimal, InvalidOperation
 from django.core.exceptions import ValidationError
 from django.core.files.base import ContentFile
 from django.db import transaction
+from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from simple_history.utils import bulk_create_with_history, bulk_update_with_history
@@ -89,6 +90,7 @@ from selection.models import (
     ReviewPanel,
     ScoreSheet,
     Stage,
+    ancestor_paths,
 )
 from selection.stages import result_source
 
@@ -166,8 +168,9 @@ def _decimal(value, errors: dict, field: str, label: str) -> Decimal | None:
     return number
 
 
-def _stage_label(stage: Stage) -> str:
-    return str(stage)
+def _number(value: Decimal) -> str:
+    """A decimal as people write it: 60, 7.5 (not 6E+1 or 7.50)."""
+    return format(Decimal(value).normalize(), "f")
 
 
 # --- campaigns --------------------------------------------------------------------------------
@@ -279,7 +282,7 @@ def _stage_errors(stages: list[dict]) -> tuple[dict, list[dict]]:
                 if total != 100 and "stages" not in errors:
                     errors.setdefault("stages", []).append(
                         _("%(where)s: the criteria's weights add up to %(total)s, not 100.")
-                        % {"where": where, "total": total}
+                        % {"where": where, "total": _number(total)}
                     )
                 if len(set(codes)) != len(codes):
                     errors.setdefault("stages", []).append(
@@ -1214,15 +1217,20 @@ def conflict_declare(
     return declaration
 
 
-def _experts_for(campaign: Campaign, experts, acting_user: User) -> list[Expert]:
-    ids = sorted({getattr(expert, "pk", expert) for expert in experts})
-    found = list(
-        Expert.objects.restrict(acting_user, VIEW).filter(
-            pk__in=ids, district__path__startswith=campaign.organiser.path
-        )
+def _pool(campaign: Campaign):
+    """The experts a campaign may draw on: the pools of the districts in the organiser's
+    subtree, or, for a street's call, the pool of its district."""
+    return Expert.objects.filter(
+        Q(district__path__startswith=campaign.organiser.path)
+        | Q(district__path__in=ancestor_paths(campaign.organiser.path))
     )
+
+
+def _experts_for(campaign: Campaign, experts) -> list[Expert]:
+    ids = sorted({getattr(expert, "pk", expert) for expert in experts})
     if not ids:
         raise ValidationError({"experts": [_("A panel needs at least one expert.")]})
+    found = list(_pool(campaign).filter(pk__in=ids))
     if len(found) != len(ids):
         raise ValidationError(
             {"experts": [_("Choose experts from the pool of %(o)s.") % {"o": campaign.organiser}]}
@@ -1254,7 +1262,7 @@ def panel_create(
     if not normalise_text(name):
         errors["name"] = [_("Name the panel.")]
     _raise(errors)
-    members = _experts_for(campaign, experts, acting_user)
+    members = _experts_for(campaign, experts)
     panel = ReviewPanel(stage=stage, category=category, name=normalise_text(name))
     stamp(panel, acting_user=acting_user, reason=_reason(reason, _("Panel formed")))
     panel.save()
@@ -1287,6 +1295,9 @@ def assignment_create(
     when the registry sees a conflict of interest (each one named)."""
     stage = _lock(Stage, stage.pk, acting_user)
     campaign = _lock_campaign(stage.campaign_id, acting_user)
+    expert = Expert.objects.filter(pk=getattr(expert, "pk", expert)).first()
+    if expert is None:
+        raise ValidationError({"expert": [_("Choose an expert of the pool.")]})
     entry = Entry.objects.restrict(acting_user, VIEW).filter(pk=entry.pk).first()
     if entry is None or entry.campaign_id != campaign.pk:
         raise ValidationError({"entry": [_("Choose an entry of this campaign.")]})
@@ -1414,7 +1425,8 @@ def sheet_submit(
     assigned to it, score every criterion within its scale, and score it once (a correction
     is the organiser voiding the sheet first)."""
     stage = Stage.objects.select_for_update(of=("self",)).filter(pk=stage.pk).first()
-    if stage is None:
+    expert = Expert.objects.filter(pk=getattr(expert, "pk", expert)).first()
+    if stage is None or expert is None:
         raise OutOfJurisdiction()
     campaign = stage.campaign
     if not (expert.user_id == acting_user.pk or acts_for(acting_user, campaign.organiser)):
@@ -1484,8 +1496,8 @@ def sheet_submit(
                 _("%(criterion)s: %(value)s is outside the scale 0-%(max)s.")
                 % {
                     "criterion": criterion.name,
-                    "value": value,
-                    "max": criterion.max_points.normalize(),
+                    "value": _number(value),
+                    "max": _number(criterion.max_points),
                 }
             )
             continue
@@ -1587,7 +1599,7 @@ def formula_publish(
     total = sum(cleaned.values(), Decimal(0))
     if "weights" not in errors and total != 100:
         errors.setdefault("weights", []).append(
-            _("The weights add up to %(total)s, not 100.") % {"total": total.normalize()}
+            _("The weights add up to %(total)s, not 100.") % {"total": _number(total)}
         )
     methods = {}
     for key in cleaned:

@@ -223,3 +223,113 @@ def score_all(stage, totals_by_entry, user):
                 points=points_for(stage, total),
                 acting_user=user,
             )
+
+
+def small_call(user, *, categories=(("社区服务类", 2, 1), ("源头治理类", 2, 1)), **extra):
+    """A Pingshan-style call with fewer categories, for the focused tests."""
+    organiser = Division.objects.get(code="440310")
+    rules = dict(declarations=PINGSHAN_DECLARATIONS, picture_formats=["JPEG"])
+    rules.update(extra)
+    campaign = services.campaign_create(
+        organiser=organiser,
+        title="坪山区案例征集（测试）",
+        year=2023,
+        categories=[
+            {"name": name, "shortlist_quota": short, "top_quota": top}
+            for name, short, top in categories
+        ],
+        stages=[
+            {"kind": StageKind.COLLECTION},
+            {
+                "kind": StageKind.EXPERT_REVIEW,
+                "shortlist": True,
+                "aggregation": Aggregation.MEAN,
+                "experts_per_entry": 2,
+                "criteria": SCORE_CRITERIA,
+            },
+            {"kind": StageKind.PUBLICATION},
+        ],
+        acting_user=user,
+        **rules,
+    )
+    return services.campaign_open(campaign=campaign, acting_user=user)
+
+
+def review_stage(campaign):
+    return campaign.stages.get(kind=StageKind.EXPERT_REVIEW)
+
+
+def start_review(campaign, user, experts):
+    """Close the collection, start the review with one panel of ``experts``."""
+    stages = list(campaign.stages.order_by("position"))
+    services.stage_close(stage=stages[0], acting_user=user)
+    services.stage_open(stage=stages[1], acting_user=user)
+    services.panel_create(stage=stages[1], name="评审组", experts=experts, acting_user=user)
+    return stages[1]
+
+
+def access_world(world, users, *, notice=False):
+    """For the access tests: a call of 坪山街道 (so that 马峦 and 龙岗 are outside), an entry of
+    the world's organisation by its leader, an expert's assignment and sheet, and, with
+    ``notice``, the results on public notice with an objection."""
+    organiser = users["street_officer"]
+    campaign = services.campaign_create(
+        organiser=Division.objects.get(code="440310001"),
+        title="坪山街道社区治理案例征集",
+        year=2024,
+        min_pictures=0,
+        categories=[{"name": "社区服务类"}],
+        stages=[
+            {"kind": StageKind.COLLECTION},
+            {
+                "kind": StageKind.EXPERT_REVIEW,
+                "experts_per_entry": 1,
+                "criteria": SCORE_CRITERIA,
+            },
+        ],
+        acting_user=organiser,
+    )
+    campaign = services.campaign_open(campaign=campaign, acting_user=organiser)
+    entry = services.entry_create(
+        campaign=campaign,
+        category=campaign.categories.get(),
+        organisation=world.organisation,
+        title="书画进社区",
+        text=case_text(300),
+        contact_name="黄联系",
+        phone="13800138000",
+        acting_user=users["organisation_leader"],
+    )
+    entry = services.entry_submit(entry=entry, acting_user=users["organisation_leader"])
+    collection, review = campaign.stages.order_by("position")
+    services.stage_close(stage=collection, acting_user=organiser)
+    services.stage_open(stage=review, acting_user=organiser)
+    expert = Expert.objects.create(
+        name="评审甲", district=Division.objects.get(code="440310"), phone="13712345678"
+    )
+    services.panel_create(stage=review, name="评审组", experts=[expert], acting_user=organiser)
+    assignment = services.assignment_create(
+        stage=review, entry=entry, expert=expert, acting_user=organiser
+    )
+    sheet = services.sheet_submit(
+        stage=review,
+        entry=entry,
+        expert=expert,
+        points=points_for(review, 80),
+        acting_user=organiser,
+    )
+    world.campaign, world.entry, world.review = campaign, entry, review
+    world.expert, world.assignment, world.sheet = expert, assignment, sheet
+    if notice:
+        services.stage_close(stage=review, acting_user=organiser)
+        services.formula_publish(campaign=campaign, weights={review.pk: 100}, acting_user=organiser)
+        services.campaign_start_notice(campaign=campaign, acting_user=organiser)
+        world.objection = services.objection_file(
+            campaign=campaign,
+            entry=entry,
+            objector="坪山社区居民",
+            phone="13911110000",
+            text="案例数据需核实。",
+            acting_user=organiser,
+        )
+    return world
