@@ -116,7 +116,7 @@ def import_export_resource():
 
     from core.excel import choice_map
     from registry.choices import OrgField, OrgType, ServiceTarget
-    from registry.imports import community_label
+    from registry.ledgers import community_label
     from registry.models import Division, Organisation
 
     class CommunityWidget(widgets.ForeignKeyWidget):
@@ -274,7 +274,8 @@ def run_one(engine: str, rows: int, admin_url: str, repeat: int = 3) -> dict:
     from django.utils import translation
 
     from registry.exports import ledger_csv, ledger_xlsx
-    from registry.imports import GROUPS, LEDGERS, community_label, ledger_import
+    from registry.imports import ledger_import
+    from registry.ledgers import GROUPS, LEDGERS, community_label
     from registry.models import Division, Organisation, User
     from registry.services.divisions import divisions_load
 

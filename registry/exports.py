@@ -4,12 +4,15 @@ Files are written in the ledgers' own language, Chinese: Chinese headers and the
 of choices, whatever language the interface is in, so that a file passes from clerk to clerk
 unchanged. Exports list exactly what ``restrict(user, "view")`` gives, re-import unchanged
 (same columns, same spelling), and mask phone and ID numbers for users who may not change the
-data (the city bureau): a masked cell means "keep the number on record" on re-import.
+data (the city bureau): a masked cell means "keep the number on record" on re-import. The
+columns are ``registry.ledgers``' (the import reads the same definitions); every file is written
+through ``core.excel`` (streamed sheets and CSV, openpyxl templates), so no text is ever a
+formula.
 """
 
 from __future__ import annotations
 
-import io
+import os
 from collections.abc import Callable, Iterator
 
 from django.db.models import QuerySet
@@ -26,19 +29,21 @@ from core.excel import (
     NO,
     YES,
     Column,
+    Progress,
     SheetSpec,
     column_letter,
     iter_csv,
     iter_xlsx,
+    workbook_bytes,
     write_xlsx,
 )
 from core.exceptions import OutOfJurisdiction
+from core.masking import PERSONAL_FIELDS
 from core.scoping import CHANGE, VIEW, jurisdiction_of
 from registry.choices import DivisionLevel, OrgStatus
-from registry.imports import (
+from registry.ledgers import (
     INSTRUCTIONS_SHEET,
     LEDGERS,
-    MASKS,
     MEMBERS,
     OPTIONS_SHEET,
     Ledger,
@@ -50,27 +55,14 @@ from registry.models import Division, Organisation, User
 CHUNK = 2000
 TEMPLATE_ROWS = 2000
 MAX_COMMUNITY_CHOICES = 3000
-#: a column the registered organisations' export adds after the ledger's own: the assessment
-#: grade in force today. Not a ledger column: an import reports it as ignored and never writes it.
-GRADE_HEADER = "评估等级"
-GRADE_WIDTH = 10
-
-
-def _has_grade_column(ledger: Ledger) -> bool:
-    return ledger.model is Organisation and ledger.status == OrgStatus.REGISTERED
-
-
-def _with_current_grade(queryset: QuerySet) -> QuerySet:
-    """Adds ``current_grade`` from the grading app (imported when used: it sits above the
-    registry)."""
-    from grading.selectors import annotate_current_grade
-
-    return annotate_current_grade(queryset)
+PROGRESS_EVERY = 1000
 
 
 def _header(ledger: Ledger) -> list[str]:
-    header = [column.zh for column in ledger.columns]
-    return [*header, GRADE_HEADER] if _has_grade_column(ledger) else header
+    """The ledger's Chinese headers, then those of the extra columns a higher app fills."""
+    return [column.zh for column in ledger.columns] + [
+        column.zh for column, _annotation in ledger.exported_extras()
+    ]
 
 
 def may_see_full_numbers(user: User) -> bool:
@@ -122,8 +114,8 @@ def _renderer(column: Column, reveal: bool) -> Callable:
         return lambda value: "、".join(labels.get(v, v) for v in value) if value else None
     if column.kind == BOOLEAN:
         return lambda value: YES if value else NO
-    if column.key in MASKS and not reveal:
-        mask = MASKS[column.key]
+    if column.key in PERSONAL_FIELDS and not reveal:
+        mask = PERSONAL_FIELDS[column.key]
         return lambda value: mask(value) if value else None
     if column.kind in (DATE, INTEGER, DECIMAL):
         return lambda value: value
@@ -156,9 +148,10 @@ def ledger_rows(
     lookups = _lookups(ledger)
     names = [name for group in lookups for name in group]
     queryset = ledger_queryset(ledger, user, within=within)
-    if _has_grade_column(ledger):
-        queryset = _with_current_grade(queryset)
-        names.append("current_grade")
+    extras = ledger.exported_extras()
+    for _column, annotation in extras:
+        queryset = annotation.annotate(queryset)
+        names.append(annotation.name)
     queryset = queryset.values_list(*names)
     getters = []
     position = 0
@@ -169,8 +162,11 @@ def ledger_rows(
             render = _renderer(column, reveal)
             getters.append(lambda row, i=position, render=render: render(row[i]))
         position += len(group)
-    if _has_grade_column(ledger):
-        getters.append(lambda row, i=position: f"{row[i]}A" if row[i] else None)
+    for _column, annotation in extras:
+        getters.append(
+            lambda row, i=position, show=annotation.render: None if row[i] is None else show(row[i])
+        )
+        position += 1
     return ([get(row) for get in getters] for row in queryset.iterator(chunk_size=CHUNK))
 
 
@@ -178,10 +174,11 @@ def ledger_sheet(
     ledger: Ledger, user: User, *, within: str | None = None, reveal: bool | None = None
 ) -> SheetSpec:
     widths = [column.width for column in ledger.columns]
+    widths += [column.width for column, _annotation in ledger.exported_extras()]
     return SheetSpec(
         title=ledger.zh,
         header=_header(ledger),
-        widths=[*widths, GRADE_WIDTH] if _has_grade_column(ledger) else widths,
+        widths=widths,
         text_columns=[i for i, column in enumerate(ledger.columns) if column.as_text],
         rows=ledger_rows(ledger, user, within=within, reveal=reveal),
     )
@@ -205,18 +202,52 @@ def ledger_csv(
 
 
 def ledger_export(
-    fileobj, *, kind: str, user: User, file_format: str = "xlsx", within: str | None = None
+    destination,
+    *,
+    kind: str,
+    user: User,
+    file_format: str = "xlsx",
+    within: str | None = None,
+    progress: Progress | None = None,
 ) -> int:
-    """Write a ledger export to a binary file; returns the number of rows."""
+    """Write a ledger export (.xlsx or CSV) to ``destination``, a binary file object or a path;
+    returns the number of rows. A plain function, callable outside a request (a command, a
+    background task); ``progress(phase, done, total)`` is called every thousand rows and at
+    the end, with the phase ``"write"``. ``OutOfJurisdiction`` if ``within`` is a division the
+    user can't see, before anything is written."""
+    if isinstance(destination, str | os.PathLike):
+        with open(destination, "wb") as handle:
+            return ledger_export(
+                handle,
+                kind=kind,
+                user=user,
+                file_format=file_format,
+                within=within,
+                progress=progress,
+            )
     ledger = LEDGERS[kind]
+    sheet = ledger_sheet(ledger, user, within=within)  # the jurisdiction is checked here
+    if progress is not None:
+        total = ledger_queryset(ledger, user, within=within).count()
+        sheet.rows = _counted(sheet.rows, progress, total)
     if file_format == "csv":
-        count = -1
-        for count, line in enumerate(ledger_csv(ledger, user, within=within)):  # noqa: B007
-            fileobj.write(line.encode("utf-8"))
-        return count
-    sheet = ledger_sheet(ledger, user, within=within)
-    write_xlsx(fileobj, [sheet])
-    return sheet.written
+        written = -1
+        for written, line in enumerate(iter_csv(sheet.header, sheet.rows)):  # noqa: B007
+            destination.write(line.encode("utf-8"))
+    else:
+        write_xlsx(destination, [sheet])
+        written = sheet.written
+    if progress is not None:
+        progress("write", written, written)
+    return written
+
+
+def _counted(rows: Iterator[list], progress: Progress, total: int) -> Iterator[list]:
+    done = 0
+    for done, row in enumerate(rows, start=1):  # noqa: B007
+        if done % PROGRESS_EVERY == 0:
+            progress("write", done, total)
+        yield row
 
 
 def export_filename(ledger: Ledger, extension: str, within: str | None = None) -> str:
@@ -380,9 +411,7 @@ def ledger_template(kind: str, user: User) -> bytes:
             )
             for cell in guide[guide.max_row]:
                 cell.alignment = Alignment(wrap_text=True, vertical="top")
-        out = io.BytesIO()
-        workbook.save(out)
-    return out.getvalue()
+        return workbook_bytes(workbook)
 
 
 def _column_note(column: Column) -> str:

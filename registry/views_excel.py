@@ -38,13 +38,8 @@ from core.exceptions import OutOfJurisdiction
 from core.scoping import VIEW
 from registry.choices import DivisionLevel
 from registry.exports import export_filename, ledger_csv, ledger_template, ledger_xlsx
-from registry.imports import (
-    LEDGERS,
-    ImportResult,
-    community_label,
-    ledger_import_refusal,
-    ledger_import_steps,
-)
+from registry.imports import ImportResult, ledger_import_steps
+from registry.ledgers import LEDGERS, community_label, ledger_import_refusal
 from registry.models import Division
 
 logger = logging.getLogger(__name__)

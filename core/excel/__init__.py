@@ -9,7 +9,7 @@ module          what
 ``reading``     ``open_spreadsheet``: .xlsx workbooks (our own fast reader) and CSV files
                 (UTF-8 or GB18030) as Excel stores them
 ``cells``       ``Column`` (a ledger column: headers, kind, choices), ``match_header``, the
-                cell parsers (dates, numbers, codes, 是/否, choices), ``mask_middle``
+                cell parsers (dates, numbers, codes, 是/否, choices)
 ``writing``     the one workbook writer: streamed sheets (``iter_xlsx``, ``write_xlsx``), CSV
                 (``iter_csv``), styled openpyxl workbooks (``table_sheet``, ``set_cell``,
                 ``workbook_bytes``); text is never written as a formula
@@ -17,6 +17,7 @@ module          what
 ==============  ==============================================================================
 
 Import the public names from ``core.excel``; the modules are the layout, not the interface.
+Masked numbers (``MASK``, ``mask_middle``, ``is_masked``) are ``core.masking``'s, re-exported.
 """
 
 from core.excel.annotate import annotate
@@ -31,7 +32,6 @@ from core.excel.cells import (
     INTEGER,
     LONG_NUMBER,
     LONG_TEXT,
-    MASK,
     NO,
     PHONE,
     TEXT,
@@ -43,8 +43,6 @@ from core.excel.cells import (
     choice_map,
     clean_text,
     digits_lost_message,
-    is_masked,
-    mask_middle,
     match_header,
     normalise_header,
     normalise_multiline,
@@ -90,6 +88,7 @@ from core.excel.writing import (
     workbook_bytes,
     write_xlsx,
 )
+from core.masking import MASK, is_masked, mask_middle
 
 __all__ = [
     "BOOLEAN",

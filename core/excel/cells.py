@@ -16,6 +16,7 @@ from django.utils.translation import gettext as _
 
 from core.excel.errors import CellValueError, RowError, column_letter
 from core.excel.reading import EXCEL_EPOCH
+from core.masking import MASK
 from core.validators import normalise_code, normalise_text
 
 # --- headers --------------------------------------------------------------------------------
@@ -105,7 +106,6 @@ BOOLEAN = "boolean"
 CHOICE = "choice"
 CHOICES = "choices"
 
-MASK = "*"
 TRUE_WORDS = frozenset(["是", "y", "yes", "true", "1", "√", "✓", "✔", "对", "有"])
 FALSE_WORDS = frozenset(["否", "n", "no", "false", "0", "×", "✗", "✘", "无", "不是"])
 YES, NO = "是", "否"
@@ -436,17 +436,3 @@ class Column:
         if value == "":
             return None
         return value
-
-
-def mask_middle(value: str, *, keep_start: int, keep_end: int) -> str:
-    """138****8000: the middle of a number replaced by stars (at least four are shown)."""
-    if not value:
-        return value
-    hidden = max(len(value) - keep_start - keep_end, 4)
-    keep_start = min(keep_start, max(len(value) - hidden, 0))
-    keep_end = max(min(keep_end, len(value) - keep_start - hidden), 0)
-    return value[:keep_start] + MASK * hidden + (value[-keep_end:] if keep_end else "")
-
-
-def is_masked(value) -> bool:
-    return isinstance(value, str) and MASK in value

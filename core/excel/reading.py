@@ -12,9 +12,11 @@ import codecs
 import csv
 import datetime
 import io
+import os
 import re
 import zipfile
 from collections.abc import Iterator
+from pathlib import Path
 from typing import Any
 from xml.parsers import expat
 
@@ -55,8 +57,9 @@ class Spreadsheet:
 
 def open_spreadsheet(source, filename: str = "") -> Spreadsheet:
     """Open an .xlsx workbook or a CSV file (UTF-8, with or without BOM, or GB18030 as Chinese
-    Excel saves it), telling them apart by content, not by the name. ``SpreadsheetError`` says
-    why a file can't be read."""
+    Excel saves it), telling them apart by content, not by the name. ``source`` is the file's
+    bytes, a binary file object or a path. ``SpreadsheetError`` says why a file can't be
+    read."""
     data = source if isinstance(source, bytes) else _read_all(source)
     if not data.strip():
         raise SpreadsheetError(_("The file is empty."))
@@ -73,6 +76,13 @@ def open_spreadsheet(source, filename: str = "") -> Spreadsheet:
 
 
 def _read_all(fileobj) -> bytes:
+    if isinstance(fileobj, str | os.PathLike):
+        try:
+            return Path(fileobj).read_bytes()
+        except OSError as error:
+            raise SpreadsheetError(
+                _("The file can't be read: %(error)s") % {"error": error.strerror or error}
+            ) from None
     if hasattr(fileobj, "seek"):
         fileobj.seek(0)
     return fileobj.read()

@@ -9,7 +9,7 @@ from openpyxl import load_workbook
 
 from core.exceptions import OutOfJurisdiction
 from registry.exports import ledger_csv, ledger_export, ledger_rows, ledger_template, ledger_xlsx
-from registry.imports import LEDGERS
+from registry.ledgers import LEDGERS
 from registry.services.organisations import member_update
 from tests.conftest import MALUAN_COMMUNITY, PINGSHAN_COMMUNITY
 from tests.excel.conftest import record_activity

@@ -6,7 +6,7 @@ from decimal import Decimal
 import pytest
 
 from registry.choices import MemberRole, OrgField, OrgStatus, OrgType, PartyStatus, ServiceTarget
-from registry.imports import LEDGERS, ledger_import_refusal
+from registry.ledgers import LEDGERS, ledger_import_refusal
 from registry.models import Activity, Member, Organisation
 from tests.conftest import MALUAN_COMMUNITY, PINGSHAN_COMMUNITY
 from tests.excel.conftest import (

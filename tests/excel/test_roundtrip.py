@@ -6,9 +6,10 @@ import datetime
 
 import pytest
 
+from core.masking import mask_id_number, mask_phone
 from registry.choices import Gender, LegalForm, PartyStatus, ServiceTarget
 from registry.exports import ledger_csv, ledger_rows, ledger_xlsx
-from registry.imports import LEDGERS, mask_id_number, mask_phone
+from registry.ledgers import LEDGERS
 from registry.models import Member
 from registry.services.organisations import member_update
 from tests.excel.conftest import counts, messages, record_activity, run

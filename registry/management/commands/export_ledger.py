@@ -6,7 +6,7 @@ from django.core.management.base import BaseCommand, CommandError
 from core.db import unlogged_queries
 from core.exceptions import OutOfJurisdiction
 from registry.exports import ledger_export
-from registry.imports import LEDGERS
+from registry.ledgers import LEDGERS
 from registry.models import User
 
 

@@ -4,7 +4,8 @@ from django.core.management.base import BaseCommand, CommandError
 
 from core.db import unlogged_queries
 from core.progress import progress_bar
-from registry.imports import LEDGERS, ledger_import
+from registry.imports import ledger_import
+from registry.ledgers import LEDGERS
 from registry.models import User
 
 
