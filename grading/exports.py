@@ -2,16 +2,16 @@
 
 In the ledgers' language, Chinese, whatever the interface language: Chinese headers and labels,
 so that a file passes from clerk to clerk unchanged. Header frozen, auto-filter, real numbers
-for scores and real dates. Lists the applications ``restrict(user)`` gives.
+for scores and real dates; written through ``core.excel`` (names and reasons are text, never
+formulas). Lists the applications ``restrict(user)`` gives.
 """
 
 from __future__ import annotations
 
-import io
-
 from django.db.models import Count, Sum
 from django.utils import timezone, translation
 
+from core.excel import table_sheet, workbook_bytes
 from grading.choices import AssessmentStatus, ScoringRound, grade_label
 from grading.models import AssessmentApplication, AssessmentCampaign, ExpertScore
 from grading.selectors import campaign_results
@@ -32,30 +32,6 @@ RESULT_COLUMNS = [
     ("处理说明", 30),
 ]
 SCORE_COLUMNS = [("机构名称", 30), ("评审轮次", 10), ("专家", 12), ("评分项数", 10), ("总分", 10)]
-
-
-def _sheet(workbook, title: str, columns, rows, *, first: bool = False):
-    from openpyxl.styles import Font, PatternFill
-    from openpyxl.utils import get_column_letter
-
-    sheet = workbook.active if first else workbook.create_sheet()
-    sheet.title = title
-    sheet.append([name for name, _width in columns])
-    fill = PatternFill("solid", fgColor="FFEEF2F7")
-    for index, (_name, width) in enumerate(columns, start=1):
-        cell = sheet.cell(row=1, column=index)
-        cell.font = Font(bold=True)
-        cell.fill = fill
-        sheet.column_dimensions[get_column_letter(index)].width = width
-    for row in rows:
-        sheet.append(row)
-    for row in sheet.iter_rows(min_row=2):
-        for cell in row:
-            if hasattr(cell.value, "isoformat"):
-                cell.number_format = "yyyy-mm-dd"
-    sheet.freeze_panes = "A2"
-    sheet.auto_filter.ref = sheet.dimensions
-    return sheet
 
 
 def campaign_results_xlsx(campaign: AssessmentCampaign, user) -> bytes:
@@ -107,11 +83,9 @@ def campaign_results_xlsx(campaign: AssessmentCampaign, user) -> bytes:
             for row in totals
         ]
         workbook = Workbook()
-        _sheet(workbook, "评估结果", RESULT_COLUMNS, rows, first=True)
-        _sheet(workbook, "专家评分", SCORE_COLUMNS, score_rows)
-        out = io.BytesIO()
-        workbook.save(out)
-    return out.getvalue()
+        table_sheet(workbook, "评估结果", RESULT_COLUMNS, rows, first=True)
+        table_sheet(workbook, "专家评分", SCORE_COLUMNS, score_rows)
+    return workbook_bytes(workbook)
 
 
 def campaign_results_filename(campaign: AssessmentCampaign) -> str:
