@@ -3,12 +3,12 @@
 
 from __future__ import annotations
 
-import io
 from decimal import Decimal
 
 from django.utils import translation
 from django.utils.translation import gettext as _
 
+from core.excel import workbook_bytes
 from reports.choices import KpiUnit
 from reports.kpis import KpiDefinition, KpiReport, KpiValue, NodeKpis, kpi_definitions
 
@@ -158,9 +158,7 @@ def kpi_report_xlsx(report: KpiReport, definitions: list[KpiDefinition] | None =
             notes.column_dimensions[column].width = width
         notes.freeze_panes = "A5"
 
-    buffer = io.BytesIO()
-    workbook.save(buffer)
-    return buffer.getvalue()
+    return workbook_bytes(workbook)  # division names and labels as text, never formulas
 
 
 def _level_label(level: str) -> str:
