@@ -9,4 +9,5 @@ urlpatterns = [
     path("", include("grading.api.urls")),
     path("", include("selection.api.urls")),
     path("", include("reports.api.urls")),
+    path("", include("transparency.api.urls")),
 ]

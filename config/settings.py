@@ -74,6 +74,7 @@ INSTALLED_APPS = [
     "selection",
     "support",
     "reports",
+    "transparency",
     "demo",
 ]
 

@@ -22,6 +22,7 @@ urlpatterns = [
     path("oversight/", include("oversight.urls")),
     path("reports/", include("reports.urls")),
     path("jobs/", include("jobs.urls")),
+    path("", include("transparency.urls")),
     path("", include("registry.urls")),
 ]
 if settings.DEBUG:

@@ -11,7 +11,10 @@ class TransparencyConfig(AppConfig):
 
         from registry.extensions import OrganisationAnnotation, register_organisation_annotation
 
-        # The public register links every organisation to its public page.
+        # The public register links every organisation to its public page (a public column of
+        # the registry's register: registry.extensions).
+        if "public_template" not in OrganisationAnnotation.__dataclass_fields__:
+            return
         register_organisation_annotation(
             OrganisationAnnotation(
                 name="public_page",

@@ -8,7 +8,7 @@ from rest_framework import serializers
 from transparency.models import OpenDataExtract
 
 
-class GradeSerializer(serializers.Serializer):
+class PublicGradeSerializer(serializers.Serializer):
     level = serializers.IntegerField(min_value=1, max_value=5)
     label = serializers.CharField()
     awarded_on = serializers.DateField()
@@ -42,7 +42,7 @@ class CreditEntryPublicSerializer(serializers.Serializer):
     removal_reason_label = serializers.CharField(allow_blank=True)
 
 
-class AwardSerializer(serializers.Serializer):
+class PublicAwardSerializer(serializers.Serializer):
     title = serializers.CharField()
     decided_on = serializers.DateField()
     issued_by = serializers.CharField(allow_blank=True)
@@ -73,13 +73,13 @@ class PublicOrganisationSerializer(serializers.Serializer):
     district_name = serializers.CharField()
     is_hub = serializers.BooleanField()
     hub_designated_on = serializers.DateField(allow_null=True)
-    grade = GradeSerializer(allow_null=True)
+    grade = PublicGradeSerializer(allow_null=True)
     brand_projects = BrandProjectPublicSerializer(many=True)
     annual_reports = AnnualReportRecordSerializer(many=True)
     credit_list = CreditEntryPublicSerializer(many=True)
     on_abnormal_list = serializers.BooleanField()
     on_serious_list = serializers.BooleanField()
-    awards = AwardSerializer(many=True)
+    awards = PublicAwardSerializer(many=True)
 
 
 class PublicCreditListRowSerializer(CreditEntryPublicSerializer):
@@ -119,29 +119,29 @@ class OpenDataExtractSerializer(serializers.ModelSerializer):
         return request.build_absolute_uri(path) if request else path
 
 
-class DictionaryValueSerializer(serializers.Serializer):
+class OpenDataDictionaryValueSerializer(serializers.Serializer):
     code = serializers.CharField()
     label = serializers.CharField()
 
 
-class DictionaryFieldSerializer(serializers.Serializer):
+class OpenDataDictionaryFieldSerializer(serializers.Serializer):
     name = serializers.CharField()
     type = serializers.ChoiceField(choices=["text", "integer", "date", "boolean", "code"])
     type_label = serializers.CharField()
     meaning = serializers.CharField()
     identifier = serializers.BooleanField()
-    values = DictionaryValueSerializer(many=True)
+    values = OpenDataDictionaryValueSerializer(many=True)
 
 
-class DictionaryTableSerializer(serializers.Serializer):
+class OpenDataDictionaryTableSerializer(serializers.Serializer):
     name = serializers.CharField()
     title = serializers.CharField()
     description = serializers.CharField()
     files = serializers.ListField(child=serializers.CharField())
-    fields = DictionaryFieldSerializer(many=True)
+    fields = OpenDataDictionaryFieldSerializer(many=True)
 
 
-class FieldChangeSerializer(serializers.Serializer):
+class AuditFieldChangeSerializer(serializers.Serializer):
     field = serializers.CharField()
     label = serializers.CharField()
     old = serializers.CharField(allow_blank=True)
@@ -164,7 +164,7 @@ class AuditRowSerializer(serializers.Serializer):
     action = serializers.ChoiceField(choices=["created", "changed", "deleted"])
     action_label = serializers.CharField()
     reason = serializers.CharField(allow_blank=True)
-    changes = FieldChangeSerializer(many=True)
+    changes = AuditFieldChangeSerializer(many=True)
     history = serializers.SerializerMethodField()
 
     ACTION_WORDS = {"+": "created", "~": "changed", "-": "deleted"}

@@ -151,7 +151,7 @@ class OpenDataExtractDetailView(PublicAPIMixin, generics.GenericAPIView):
 class DataDictionaryView(PublicAPIMixin, APIView):
     """Every table and field of the extract: name, type, meaning, allowed values."""
 
-    @extend_schema(responses=s.DictionaryTableSerializer(many=True))
+    @extend_schema(responses=s.OpenDataDictionaryTableSerializer(many=True))
     def get(self, request):
         return Response(extract.dictionary())
 
