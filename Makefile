@@ -60,7 +60,8 @@ test: test-deps
 	$(MAKE) --no-print-directory test-schemathesis
 	$(MAKE) --no-print-directory test-sqlite
 	$(MAKE) --no-print-directory test-postgres
-	@$(PY) .ci/summary $(REPORTS)/sqlite.xml $(REPORTS)/postgresql.xml \
+	$(MAKE) --no-print-directory test-gunicorn
+	@$(PY) .ci/summary $(REPORTS)/sqlite.xml $(REPORTS)/postgresql.xml $(REPORTS)/gunicorn.xml \
 		schemathesis-report/superuser.xml schemathesis-report/street_officer.xml
 
 lint:
@@ -75,6 +76,10 @@ test-sqlite:
 test-postgres:
 	@echo "== test suite on PostgreSQL =="
 	DATABASE_URL="$$(bash .ci/start-postgres)" bash .ci/pytest --junitxml=$(REPORTS)/postgresql.xml $(PYTEST_ARGS)
+
+test-gunicorn:
+	@echo "== production smoke test: gunicorn, DEBUG off, PostgreSQL, a task through the worker =="
+	DATABASE_URL="$$(bash .ci/start-postgres)" bash .ci/gunicorn-smoke $(REPORTS)/gunicorn.xml
 
 test-schemathesis:
 	@echo "== API fuzzing (Schemathesis) on PostgreSQL =="

@@ -3,10 +3,12 @@
 from django.urls import path
 
 from oversight import views
+from oversight.jobs import LifecycleScanStartView
 
 app_name = "oversight"
 
 urlpatterns = [
+    path("scan/", LifecycleScanStartView.as_view(), name="scan"),
     path("reports/", views.ReportListView.as_view(), name="report-list"),
     path("reports/new/", views.ReportCreateView.as_view(), name="report-create"),
     path("reports/<int:pk>/", views.ReportDetailView.as_view(), name="report-detail"),
