@@ -14,6 +14,7 @@ from django.utils.translation import gettext as _
 from simple_history.utils import bulk_create_with_history, bulk_update_with_history
 
 from core.exceptions import NotPermitted, OutOfJurisdiction, TransitionNotAllowed
+from core.history import stamp
 from core.scoping import CHANGE
 from core.transitions import transition
 from core.validators import normalise_text
@@ -23,7 +24,7 @@ from oversight.services.common import UPDATE_BATCH, business_day, start_of
 from oversight.services.credit_lists import credit_list_remove_for_report
 from registry.choices import Role
 from registry.models import Activity, Member, Organisation, User
-from registry.services.lifecycle import _lock_organisation, _require_live, _stamp, acts_for
+from registry.services.lifecycle import acts_for, lock_organisation, require_live
 
 COUNT_FIELDS = ("activities_held", "members_count")
 AMOUNT_FIELDS = ("volunteer_hours", "income", "spending")
@@ -210,9 +211,9 @@ def annual_report_create(
     organisation was filed, a second report for a year, or negative figures (400, every error).
     """
     today = business_day(today)
-    organisation = _lock_organisation(organisation, acting_user, CHANGE)
+    organisation = lock_organisation(organisation, acting_user, CHANGE)
     _require_reporter(acting_user, organisation)
-    _require_live(organisation, "annual_report")
+    require_live(organisation, "annual_report")
     config = OversightSettings.current()
     if organisation.status not in config.reporting_statuses:
         raise TransitionNotAllowed(
@@ -258,7 +259,7 @@ def annual_report_create(
     values.update(cleaned)
     report = AnnualReport(organisation=organisation, year=year, status=ReportStatus.DRAFT, **values)
     report.full_clean()
-    _stamp(report, acting_user=acting_user, reason=normalise_text(reason) or _("Report started"))
+    stamp(report, acting_user=acting_user, reason=normalise_text(reason) or _("Report started"))
     report.save()
     return report
 
@@ -269,9 +270,9 @@ def annual_report_update(
 ) -> AnnualReport:
     """Change a report's content while it is with the organisation (draft or returned)."""
     report = _lock_report(report, acting_user, CHANGE)
-    organisation = _lock_organisation(report.organisation, acting_user, CHANGE)
+    organisation = lock_organisation(report.organisation, acting_user, CHANGE)
     _require_reporter(acting_user, organisation)
-    _require_live(organisation, "annual_report_update")
+    require_live(organisation, "annual_report_update")
     if not report.is_editable:
         raise TransitionNotAllowed(
             _("A report that is '%(status)s' can no longer be edited.")
@@ -285,7 +286,7 @@ def annual_report_update(
     for name, value in cleaned.items():
         setattr(report, name, value)
     report.full_clean()
-    _stamp(report, acting_user=acting_user, reason=normalise_text(reason) or _("Report edited"))
+    stamp(report, acting_user=acting_user, reason=normalise_text(reason) or _("Report edited"))
     report.save()
     return report
 
@@ -301,9 +302,9 @@ def annual_report_submit(
     """Submit (or, after a return, resubmit) a report to the owning tier for review."""
     today = business_day(today)
     report = _lock_report(report, acting_user, CHANGE)
-    organisation = _lock_organisation(report.organisation, acting_user, CHANGE)
+    organisation = lock_organisation(report.organisation, acting_user, CHANGE)
     _require_reporter(acting_user, organisation)
-    _require_live(organisation, "annual_report_submit")
+    require_live(organisation, "annual_report_submit")
     following = _next_report_status(report, ReportAction.SUBMIT)
     missing = {
         name: [
@@ -320,7 +321,7 @@ def annual_report_submit(
     report.first_submitted_on = report.first_submitted_on or today
     report.submitted_by = acting_user
     reason = normalise_text(reason) or str(ReportAction.SUBMIT.label)
-    _stamp(report, acting_user=acting_user, reason=reason)
+    stamp(report, acting_user=acting_user, reason=reason)
     report.save()
     return report
 
@@ -337,15 +338,15 @@ def annual_report_accept(
     put the organisation on a credit list, it comes off that list now (dated, with the reason)."""
     today = business_day(today)
     report = _lock_report(report, acting_user, CHANGE)
-    organisation = _lock_organisation(report.organisation, acting_user, CHANGE)
+    organisation = lock_organisation(report.organisation, acting_user, CHANGE)
     _require_reviewer(acting_user, organisation)
-    _require_live(organisation, "annual_report_accept")
+    require_live(organisation, "annual_report_accept")
     report.status = _next_report_status(report, ReportAction.ACCEPT)
     report.reviewed_on = today
     report.reviewed_by = acting_user
     report.review_reason = normalise_text(reason)
     reason = report.review_reason or str(ReportAction.ACCEPT.label)
-    _stamp(report, acting_user=acting_user, reason=reason)
+    stamp(report, acting_user=acting_user, reason=reason)
     report.save()
     credit_list_remove_for_report(
         organisation=organisation, year=report.year, acting_user=acting_user, today=today
@@ -364,9 +365,9 @@ def annual_report_return(
     """The owning tier returns a submitted report for correction, saying why."""
     today = business_day(today)
     report = _lock_report(report, acting_user, CHANGE)
-    organisation = _lock_organisation(report.organisation, acting_user, CHANGE)
+    organisation = lock_organisation(report.organisation, acting_user, CHANGE)
     _require_reviewer(acting_user, organisation)
-    _require_live(organisation, "annual_report_return")
+    require_live(organisation, "annual_report_return")
     following = _next_report_status(report, ReportAction.RETURN)
     reason = normalise_text(reason)
     if not reason:
@@ -375,7 +376,7 @@ def annual_report_return(
     report.reviewed_on = today
     report.reviewed_by = acting_user
     report.review_reason = reason
-    _stamp(report, acting_user=acting_user, reason=reason)
+    stamp(report, acting_user=acting_user, reason=reason)
     report.save()
     return report
 

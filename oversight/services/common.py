@@ -1,5 +1,5 @@
-"""What every oversight service shares: the business day, date arithmetic, the system user the
-scan acts as, and the window of organisation ids the scan works in."""
+"""What every oversight service shares: the business day, the system user the scan acts as, and
+the window of organisation ids the scan works in. (Date arithmetic is ``core.dates``.)"""
 
 from __future__ import annotations
 
@@ -9,8 +9,8 @@ from dataclasses import dataclass
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from core.history import stamp
 from registry.models import User
-from registry.services.lifecycle import _stamp
 
 SYSTEM_USERNAME = "system-scan"
 #: rows per UPDATE statement: Django's bulk_update writes one CASE branch per row, which the
@@ -23,23 +23,6 @@ UPDATE_BATCH = 1000
 
 def business_day(today: datetime.date | None) -> datetime.date:
     return today or timezone.localdate()
-
-
-def months_before(day: datetime.date, months: int) -> datetime.date:
-    """The same day ``months`` months earlier (the month's last day if it has no such day)."""
-    index = day.year * 12 + day.month - 1 - months
-    year, month = divmod(index, 12)
-    month += 1
-    for candidate in range(day.day, 27, -1):
-        try:
-            return datetime.date(year, month, candidate)
-        except ValueError:
-            continue
-    return datetime.date(year, month, min(day.day, 28))
-
-
-def years_before(day: datetime.date, years: int) -> datetime.date:
-    return months_before(day, 12 * years)
 
 
 def start_of(day: datetime.date) -> datetime.datetime:
@@ -69,7 +52,7 @@ def system_user() -> User:
         is_superuser=False,
     )
     user.set_unusable_password()
-    _stamp(user, acting_user=None, reason=_("Account for the scheduled lifecycle scan"))
+    stamp(user, acting_user=None, reason=_("Account for the scheduled lifecycle scan"))
     user.save()
     return user
 

@@ -9,12 +9,13 @@ from django.db.models import Exists, F, OuterRef
 from django.utils.translation import gettext as _
 from simple_history.utils import bulk_create_with_history, bulk_update_with_history
 
+from core.dates import add_years
+from core.history import stamp
 from oversight.choices import CreditListKind, ListingReason, RemovalReason, ReportStatus
 from oversight.models import AnnualReport, CreditListEntry
-from oversight.services.common import UPDATE_BATCH, years_before
+from oversight.services.common import UPDATE_BATCH
 from registry.choices import OrgStatus
 from registry.models import Organisation, User
-from registry.services.lifecycle import _stamp
 
 
 def credit_list_remove_for_report(
@@ -30,7 +31,7 @@ def credit_list_remove_for_report(
     for entry in entries:
         entry.removed_on = today
         entry.removal_reason = RemovalReason.REPORT_ACCEPTED
-        _stamp(
+        stamp(
             entry,
             acting_user=acting_user,
             reason=_("Annual report for %(year)s accepted") % {"year": year},
@@ -125,7 +126,7 @@ def scan_list_abnormal(window, today, system) -> int:
 
 
 def scan_move_to_serious(window, config, today, system) -> int:
-    cutoff = years_before(today, config.serious_list_after_years)
+    cutoff = add_years(today, -config.serious_list_after_years)
     due = CreditListEntry.objects.filter(
         kind=CreditListKind.ABNORMAL,
         removed_on__isnull=True,

@@ -14,7 +14,9 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from simple_history.utils import bulk_create_with_history, bulk_update_with_history
 
+from core.dates import add_months
 from core.exceptions import NotPermitted, OutOfJurisdiction, TransitionNotAllowed
+from core.history import stamp
 from core.scoping import CHANGE
 from core.transitions import transition
 from core.validators import normalise_text
@@ -25,7 +27,6 @@ from oversight.services.common import (
     UPDATE_BATCH,
     Window,
     business_day,
-    months_before,
     start_of,
 )
 from registry.choices import (
@@ -38,13 +39,12 @@ from registry.choices import (
 )
 from registry.models import Activity, Application, Organisation, User
 from registry.services.lifecycle import (
-    _check_conditions,
-    _lock_organisation,
-    _require_live,
     _reviewing_tier,
-    _stamp,
     acts_for,
     application_submit,
+    check_conditions,
+    lock_organisation,
+    require_live,
 )
 
 OFFICER_ROLES = (Role.COMMUNITY_STAFF, Role.STREET_OFFICER, Role.DISTRICT_OFFICER)
@@ -63,7 +63,7 @@ def _lock_case(case: DormancyCase, acting_user: User) -> tuple[DormancyCase, Org
     organisation_id = cases.filter(pk=case.pk).values_list("organisation_id", flat=True).first()
     if organisation_id is None:
         raise OutOfJurisdiction()
-    organisation = _lock_organisation(Organisation(pk=organisation_id), acting_user, CHANGE)
+    organisation = lock_organisation(Organisation(pk=organisation_id), acting_user, CHANGE)
     case = cases.select_for_update(of=("self",)).get(pk=case.pk)
     case.organisation = organisation
     return case, organisation
@@ -99,8 +99,8 @@ def dormancy_report_leader_unreachable(
     """Staff record that the organisation's leader can't be reached: the organisation becomes a
     dormancy suspect (or the signal is added to its pending case), with the usual notice period."""
     today = business_day(today)
-    organisation = _lock_organisation(organisation, acting_user, CHANGE)
-    _require_live(organisation, "leader_unreachable")
+    organisation = lock_organisation(organisation, acting_user, CHANGE)
+    require_live(organisation, "leader_unreachable")
     if not (acting_user.is_superuser or acting_user.role in OFFICER_ROLES):
         raise NotPermitted(_("Only community, street or district staff record this."))
     note = normalise_text(note)
@@ -127,7 +127,7 @@ def dormancy_report_leader_unreachable(
             flag_note=note,
             flagged_by=acting_user,
         )
-    _stamp(case, acting_user=acting_user, reason=note)
+    stamp(case, acting_user=acting_user, reason=note)
     case.save()
     return case
 
@@ -153,7 +153,7 @@ def dormancy_confirm_active(
     case.resolved_on = today
     case.resolved_by = acting_user
     case.resolution_note = note
-    _stamp(case, acting_user=acting_user, reason=note)
+    stamp(case, acting_user=acting_user, reason=note)
     case.save()
     return case
 
@@ -181,7 +181,7 @@ def dormancy_propose_exit(
     )
     case.status = following
     case.exit_application = application
-    _stamp(case, acting_user=acting_user, reason=normalise_text(note) or _("Exit proposed"))
+    stamp(case, acting_user=acting_user, reason=normalise_text(note) or _("Exit proposed"))
     case.save()
     return case
 
@@ -205,7 +205,7 @@ def signal_conditions(
     )
     conditions = {}
     if config.dormancy_inactive_months:
-        cutoff = months_before(today, config.dormancy_inactive_months)
+        cutoff = add_months(today, -config.dormancy_inactive_months)
         recent = Activity.objects.filter(organisation=OuterRef("pk"), held_on__gt=cutoff, **within)
         conditions[DormancySignal.INACTIVE] = (
             Q(created_at__lt=start_of(cutoff + datetime.timedelta(days=1)))
@@ -392,8 +392,8 @@ def scan_propose_exits(window, config, today, system, blocked: list[str]) -> int
         application = open_exits.get(organisation.pk)
         if application is None:
             try:
-                _require_live(organisation, ApplicationKind.EXIT)
-                checklist = _check_conditions(
+                require_live(organisation, ApplicationKind.EXIT)
+                checklist = check_conditions(
                     ApplicationKind.EXIT, organisation, exit_reason=ExitReason.DORMANT
                 )
             except (ValidationError, TransitionNotAllowed) as error:
