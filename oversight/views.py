@@ -8,19 +8,20 @@ from __future__ import annotations
 from django import forms
 from django.contrib import messages
 from django.contrib.auth.mixins import LoginRequiredMixin
-from django.core.exceptions import NON_FIELD_ERRORS, ValidationError
+from django.core.exceptions import ValidationError
 from django.http import Http404, HttpResponseRedirect
 from django.shortcuts import get_object_or_404
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from django.views import View
-from django.views.generic import DetailView, FormView, TemplateView
+from django.views.generic import DetailView, TemplateView
 from django_filters.views import FilterView
 
 from core.exceptions import TransitionNotAllowed
+from core.forms import REASON_MAX_LENGTH, ScopedModelChoiceField, ServiceForm, reason_field
 from core.scoping import CHANGE, VIEW
-from core.views import ScopedQuerysetMixin
+from core.views import ScopedQuerysetMixin, ServiceFormView
 from oversight.choices import CaseStatus, CreditListKind, ReportStatus
 from oversight.filters import AnnualReportFilterSet, CreditListEntryFilterSet, DormancyCaseFilterSet
 from oversight.models import AnnualReport, CreditListEntry, DormancyCase, OversightSettings
@@ -51,17 +52,7 @@ from registry.services.lifecycle import acts_for
 # --- forms ------------------------------------------------------------------------------------
 
 
-def _reason_field(*, required: bool, label=None) -> forms.CharField:
-    return forms.CharField(
-        label=label or _("Reason"),
-        required=required,
-        max_length=1000,
-        widget=forms.Textarea(attrs={"rows": 2}),
-        help_text=_("Recorded in the history with your name."),
-    )
-
-
-class ReportContentForm(forms.Form):
+class ReportContentForm(ServiceForm, forms.Form):
     """Ranges are left to the service, which names every wrong field at once."""
 
     activities_held = forms.IntegerField(label=_("activities held"), required=False)
@@ -86,7 +77,7 @@ class ReportContentForm(forms.Form):
         required=False,
         widget=forms.Textarea(attrs={"rows": 4}),
     )
-    reason = _reason_field(required=False)
+    reason = reason_field(required=False)
 
     PREFILLED = ("activities_held", "members_count", "volunteer_hours")
 
@@ -100,71 +91,46 @@ class ReportContentForm(forms.Form):
                     data.pop(name, None)
         return data
 
-    def add_service_error(self, error: ValidationError):
-        if not hasattr(error, "error_dict"):
-            for message in error.messages:
-                self.add_error(None, message)
-            return
-        for name, field_messages in error.message_dict.items():
-            for message in field_messages:
-                if name in self.fields:
-                    self.add_error(name, message)
-                elif name == NON_FIELD_ERRORS:
-                    self.add_error(None, message)
-                else:
-                    self.add_error(None, f"{name}: {message}")
-
 
 class ReportCreateForm(ReportContentForm):
-    organisation = forms.ModelChoiceField(label=_("organisation"), queryset=Organisation.objects)
+    organisation = ScopedModelChoiceField(
+        Organisation.objects.order_by("name"), label=_("organisation")
+    )
     year = forms.IntegerField(label=_("year"))
 
     field_order = ["organisation", "year"]
 
-    def __init__(self, *args, user, **kwargs):
+    def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
         config = OversightSettings.current()
-        self.fields["organisation"].queryset = (
-            Organisation.objects.restrict(user, CHANGE)
-            .filter(status__in=config.reporting_statuses)
-            .order_by("name")
-        )
+        field = self.fields["organisation"]
+        field.queryset = field.queryset.filter(status__in=config.reporting_statuses)
         self.fields["year"].initial = default_report_year()
         for name in self.PREFILLED:
             self.fields[name].help_text = _("Leave empty to take the figure from the ledger.")
 
 
 class ReasonForm(forms.Form):
-    reason = _reason_field(required=False)
+    reason = reason_field(required=False)
 
 
 class ReturnForm(forms.Form):
-    reason = _reason_field(required=True, label=_("What needs correcting"))
+    reason = reason_field(required=True, label=_("What needs correcting"))
 
 
-class NoteForm(forms.Form):
+class NoteForm(ServiceForm, forms.Form):
     note = forms.CharField(
-        label=_("Note"), max_length=2000, widget=forms.Textarea(attrs={"rows": 3})
+        label=_("Note"), max_length=REASON_MAX_LENGTH, widget=forms.Textarea(attrs={"rows": 3})
     )
 
 
-class OptionalNoteForm(forms.Form):
+class OptionalNoteForm(ServiceForm, forms.Form):
     note = forms.CharField(
         label=_("Note"),
-        max_length=2000,
+        max_length=REASON_MAX_LENGTH,
         required=False,
         widget=forms.Textarea(attrs={"rows": 3}),
     )
-
-
-def _add_errors(form: forms.Form, error: ValidationError):
-    if hasattr(error, "error_dict"):
-        for name, field_messages in error.message_dict.items():
-            for message in field_messages:
-                form.add_error(name if name in form.fields else None, message)
-    else:
-        for message in error.messages:
-            form.add_error(None, message)
 
 
 # --- annual reports ---------------------------------------------------------------------------
@@ -223,14 +189,10 @@ class ReportDetailView(ScopedQuerysetMixin, DetailView):
         return context
 
 
-class ReportCreateView(LoginRequiredMixin, FormView):
+class ReportCreateView(ServiceFormView):
     form_class = ReportCreateForm
     template_name = "oversight/report_form.html"
-
-    def get_form_kwargs(self):
-        kwargs = super().get_form_kwargs()
-        kwargs["user"] = self.request.user
-        return kwargs
+    success_message = _("The report was started as a draft.")
 
     def get_initial(self):
         initial = super().get_initial()
@@ -238,28 +200,23 @@ class ReportCreateView(LoginRequiredMixin, FormView):
             initial["organisation"] = int(self.request.GET["organisation"])
         return initial
 
-    def form_valid(self, form):
-        try:
-            report = annual_report_create(
-                organisation=form.cleaned_data["organisation"],
-                year=form.cleaned_data["year"],
-                acting_user=self.request.user,
-                reason=form.cleaned_data.get("reason", ""),
-                **form.content(omit_blank_counts=True),
-            )
-        except ValidationError as error:
-            form.add_service_error(error)
-            return self.form_invalid(form)
-        except TransitionNotAllowed as error:
-            form.add_error(None, error.message)
-            return self.form_invalid(form)
-        messages.success(self.request, _("The report was started as a draft."))
-        return HttpResponseRedirect(reverse("oversight:report-detail", args=[report.pk]))
+    def perform(self, form):
+        return annual_report_create(
+            organisation=form.cleaned_data["organisation"],
+            year=form.cleaned_data["year"],
+            acting_user=self.request.user,
+            reason=form.cleaned_data.get("reason", ""),
+            **form.content(omit_blank_counts=True),
+        )
+
+    def success_url_for(self, report):
+        return reverse("oversight:report-detail", args=[report.pk])
 
 
-class ReportUpdateView(LoginRequiredMixin, FormView):
+class ReportUpdateView(ServiceFormView):
     form_class = ReportContentForm
     template_name = "oversight/report_form.html"
+    success_message = _("The report was saved.")
 
     def dispatch(self, request, *args, **kwargs):
         if not request.user.is_authenticated:
@@ -282,22 +239,16 @@ class ReportUpdateView(LoginRequiredMixin, FormView):
     def get_context_data(self, **kwargs):
         return super().get_context_data(report=self.object, **kwargs)
 
-    def form_valid(self, form):
-        try:
-            annual_report_update(
-                report=self.object,
-                acting_user=self.request.user,
-                reason=form.cleaned_data.get("reason", ""),
-                **form.content(omit_blank_counts=False),
-            )
-        except ValidationError as error:
-            form.add_service_error(error)
-            return self.form_invalid(form)
-        except TransitionNotAllowed as error:
-            form.add_error(None, error.message)
-            return self.form_invalid(form)
-        messages.success(self.request, _("The report was saved."))
-        return HttpResponseRedirect(reverse("oversight:report-detail", args=[self.object.pk]))
+    def perform(self, form):
+        return annual_report_update(
+            report=self.object,
+            acting_user=self.request.user,
+            reason=form.cleaned_data.get("reason", ""),
+            **form.content(omit_blank_counts=False),
+        )
+
+    def get_success_url(self):
+        return reverse("oversight:report-detail", args=[self.object.pk])
 
 
 class ReportActionView(LoginRequiredMixin, View):
@@ -461,11 +412,12 @@ class CaseActionView(LoginRequiredMixin, View):
         return HttpResponseRedirect(target)
 
 
-class LeaderUnreachableView(LoginRequiredMixin, FormView):
+class LeaderUnreachableView(ServiceFormView):
     """Staff record that an organisation's leader can't be reached."""
 
     form_class = NoteForm
     template_name = "oversight/leader_unreachable.html"
+    success_message = _("Recorded; the organisation is now a dormancy suspect.")
 
     def dispatch(self, request, *args, **kwargs):
         if not request.user.is_authenticated:
@@ -478,21 +430,15 @@ class LeaderUnreachableView(LoginRequiredMixin, FormView):
     def get_context_data(self, **kwargs):
         return super().get_context_data(organisation=self.organisation, **kwargs)
 
-    def form_valid(self, form):
-        try:
-            case = dormancy_report_leader_unreachable(
-                organisation=self.organisation,
-                acting_user=self.request.user,
-                note=form.cleaned_data["note"],
-            )
-        except ValidationError as error:
-            _add_errors(form, error)
-            return self.form_invalid(form)
-        except TransitionNotAllowed as error:
-            form.add_error(None, error.message)
-            return self.form_invalid(form)
-        messages.success(self.request, _("Recorded; the organisation is now a dormancy suspect."))
-        return HttpResponseRedirect(reverse("oversight:case-detail", args=[case.pk]))
+    def perform(self, form):
+        return dormancy_report_leader_unreachable(
+            organisation=self.organisation,
+            acting_user=self.request.user,
+            note=form.cleaned_data["note"],
+        )
+
+    def success_url_for(self, case):
+        return reverse("oversight:case-detail", args=[case.pk])
 
 
 # --- credit lists and the organisation's file -------------------------------------------------

@@ -5,7 +5,6 @@ the answer is the object re-read through the user's restricted queryset."""
 from __future__ import annotations
 
 from django.utils.translation import gettext_lazy as _
-from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, extend_schema, extend_schema_field
 from rest_framework import serializers, status
 from rest_framework.decorators import action
@@ -13,7 +12,13 @@ from rest_framework.exceptions import NotFound
 from rest_framework.exceptions import ValidationError as DRFValidationError
 from rest_framework.response import Response
 
-from core.api import ScopedModelViewSet, ScopedReadOnlyModelViewSet
+from core.api import (
+    ReasonField,
+    ScopedModelViewSet,
+    ScopedPrimaryKeyRelatedField,
+    ScopedReadOnlyModelViewSet,
+    history_reason_max_length,
+)
 from core.scoping import CHANGE
 from oversight.filters import AnnualReportFilterSet, CreditListEntryFilterSet, DormancyCaseFilterSet
 from oversight.models import AnnualReport, CreditListEntry, DormancyCase, OversightSettings
@@ -39,16 +44,6 @@ from oversight.services.dormancy import (
 from registry.models import Organisation
 
 # --- fields -----------------------------------------------------------------------------------
-
-
-@extend_schema_field(OpenApiTypes.INT)
-class OrganisationReferenceField(serializers.PrimaryKeyRelatedField):
-    """An organisation the user may change; anything else (absent or outside the jurisdiction)
-    is refused with the same "does not exist"."""
-
-    def get_queryset(self):
-        request = self.context.get("request")
-        return Organisation.objects.restrict(getattr(request, "user", None), CHANGE)
 
 
 def _username(user) -> str | None:
@@ -128,25 +123,20 @@ class ReportContentSerializer(serializers.Serializer):
     party_work = serializers.CharField(required=False, allow_blank=True, max_length=5000)
     projects = serializers.CharField(required=False, allow_blank=True, max_length=5000)
     summary = serializers.CharField(required=False, allow_blank=True, max_length=10000)
-    reason = serializers.CharField(
-        required=False,
-        allow_blank=True,
-        max_length=1000,
-        help_text=_("Why the change is made; kept in the history."),
-    )
+    reason = ReasonField()
 
 
 class AnnualReportCreateSerializer(ReportContentSerializer):
-    organisation = OrganisationReferenceField()
+    organisation = ScopedPrimaryKeyRelatedField(queryset=Organisation.objects.all())
     year = serializers.IntegerField()
 
 
 class ReviewSerializer(serializers.Serializer):
-    reason = serializers.CharField(required=False, allow_blank=True, max_length=1000)
+    reason = ReasonField()
 
 
 class ReturnSerializer(serializers.Serializer):
-    reason = serializers.CharField(max_length=1000)
+    reason = ReasonField(required=True, allow_blank=False)
 
 
 class OverdueRowSerializer(serializers.Serializer):
@@ -339,12 +329,14 @@ class DormancyCaseSerializer(serializers.ModelSerializer):
 
 
 class LeaderUnreachableSerializer(serializers.Serializer):
-    organisation = OrganisationReferenceField()
-    note = serializers.CharField(max_length=2000)
+    organisation = ScopedPrimaryKeyRelatedField(queryset=Organisation.objects.all())
+    note = serializers.CharField(max_length=history_reason_max_length())
 
 
 class NoteSerializer(serializers.Serializer):
-    note = serializers.CharField(max_length=2000, required=False, allow_blank=True)
+    note = serializers.CharField(
+        max_length=history_reason_max_length(), required=False, allow_blank=True
+    )
 
 
 class DormancyCaseViewSet(ServiceResponseMixin, ScopedReadOnlyModelViewSet):
