@@ -77,16 +77,26 @@ def timed(label: str, function, repeat: int):
 
 def generate_history(orgs: int, progress) -> dict:
     """About 50 history rows per organisation (10 members who join, two thirds of whom change
-    their phone later; 30 activities; the organisation's own rows; annual reports)."""
+    their phone later; 30 activities; the organisation's own rows; annual reports). Each step
+    commits on its own and is skipped when its rows are there (an interrupted run resumes)."""
     from django.db import connection, transaction
 
     from oversight.models import AnnualReport
-    from registry.models import Activity, Member, User
+    from registry.models import Activity, Member, Organisation, User
 
     sql = kpis.Sql(connection.vendor)
-    counts = kpis.generate(orgs, progress)
-    with transaction.atomic(), connection.cursor() as cursor:
-        started = time.perf_counter()
+    counts = {}
+    users = "JOIN registry_user AS u ON u.username = 'staff-' || o.community_id"
+    stamp_member = " + (mm.id % 36000) * INTERVAL '1 second'"
+    member_rows = (
+        "registry_member AS mm JOIN registry_organisation AS o ON o.id = mm.organisation_id "
+        + users
+    )
+
+    def organisations():
+        counts.update(kpis.generate(orgs, progress))
+
+    def staff():
         # one staff account per community: the history of its organisations is theirs
         kpis.insert_select(
             User,
@@ -99,14 +109,13 @@ def generate_history(orgs: int, progress) -> dict:
             },
             "registry_division AS d WHERE d.level = 'community'",
         )
-        cursor.execute(
-            "UPDATE registry_historicalorganisation AS h SET history_user_id = u.id "
-            "FROM registry_user AS u WHERE u.username = 'staff-' || h.community_id"
-        )
-        progress("staff accounts; organisation history attributed", started)
-    users = "JOIN registry_user AS u ON u.username = 'staff-' || o.community_id"
-    with transaction.atomic():
-        started = time.perf_counter()
+        with connection.cursor() as cursor:
+            cursor.execute(
+                "UPDATE registry_historicalorganisation AS h SET history_user_id = u.id "
+                "FROM registry_user AS u WHERE u.username = 'staff-' || h.community_id"
+            )
+
+    def members():
         counts["members"] = kpis.insert_select(
             Member,
             {
@@ -118,33 +127,22 @@ def generate_history(orgs: int, progress) -> dict:
             },
             "registry_organisation AS o CROSS JOIN generate_series(1, 10) AS m (x)",
         )
-        progress(f"{counts['members']:,} members", started)
-        started = time.perf_counter()
         history, columns = kpis.history_of(
-            Member,
-            "mm",
-            {"history_user_id": "u.id"},
-            sql.stamp("mm.joined_on") + " + (mm.id % 36000) * INTERVAL '1 second'",
-            "+",
-        )
-        member_rows = (
-            "registry_member AS mm JOIN registry_organisation AS o ON o.id = mm.organisation_id "
-            + users
+            Member, "mm", {"history_user_id": "u.id"}, sql.stamp("mm.joined_on") + stamp_member, "+"
         )
         counts["member history rows"] = kpis.insert_select(history, columns, member_rows)
         history, columns = kpis.history_of(
             Member,
             "mm",
             {"history_user_id": "u.id", "phone": "'138' || substr(mm.phone, 4)"},
-            sql.stamp(sql.plus("mm.joined_on", "200 + mm.id % 300"))
-            + " + (mm.id % 36000) * INTERVAL '1 second'",
+            sql.stamp(sql.plus("mm.joined_on", "200 + mm.id % 300")) + stamp_member,
             "~",
         )
         counts["member history rows"] += kpis.insert_select(
             history, columns, member_rows + " WHERE mm.id % 3 <> 0"
         )
-        progress(f"{counts['member history rows']:,} member history rows", started)
-        started = time.perf_counter()
+
+    def activities():
         counts["activities"] = kpis.insert_select(
             Activity,
             {
@@ -169,8 +167,9 @@ def generate_history(orgs: int, progress) -> dict:
             "registry_activity AS ac JOIN registry_organisation AS o ON o.id = ac.organisation_id "
             + users,
         )
-        progress(f"{counts['activity history rows']:,} activity history rows", started)
-        started = time.perf_counter()
+
+    def reports():
+        counts["annual report history rows"] = 0
         for kind in ("+", "~"):
             history, columns = kpis.history_of(
                 AnnualReport,
@@ -179,13 +178,27 @@ def generate_history(orgs: int, progress) -> dict:
                 sql.stamp(sql.plus("r.first_submitted_on", "0" if kind == "+" else "5")),
                 kind,
             )
-            counts[f"annual report history rows {kind}"] = kpis.insert_select(
+            counts["annual report history rows"] += kpis.insert_select(
                 history,
                 columns,
-                "oversight_annualreport AS r JOIN registry_organisation AS o "
+                f"{AnnualReport._meta.db_table} AS r JOIN registry_organisation AS o "
                 "ON o.id = r.organisation_id " + users,
             )
-        progress("annual report history rows", started)
+
+    steps = [
+        ("organisations (bench/kpis.py)", organisations, Organisation.objects),
+        ("staff accounts", staff, User.objects.filter(username__startswith="staff-")),
+        ("members and their history", members, Member.history),
+        ("activities and their history", activities, Activity.history),
+        ("annual report history", reports, AnnualReport.history),
+    ]
+    for label, step, done in steps:
+        if done.exists():
+            continue
+        started = time.perf_counter()
+        with transaction.atomic():
+            step()
+        progress(label, started)
     return counts
 
 
@@ -201,7 +214,8 @@ def bench_audit(args):
     from django.db import connection
     from django.db.models import Count
 
-    from registry.models import Division, Organisation, User
+    from oversight.models import AnnualReport
+    from registry.models import Division, User
     from registry.services.divisions import divisions_load
     from transparency import audit
     from transparency.audit import AuditQuery
@@ -214,7 +228,7 @@ def bench_audit(args):
     if not Division.objects.exists():
         divisions_load()
     User.objects.get_or_create(username="bench", defaults={"is_superuser": True})
-    if not Organisation.objects.exists():
+    if not AnnualReport.history.exists():
         started = time.perf_counter()
         print(f"generating {args.orgs:,} organisations and their history:", flush=True)
         counts = generate_history(args.orgs, progress)
@@ -374,7 +388,7 @@ def add_credit_entries(progress):
             "registry_organisation AS o WHERE o.status = 'registered' AND o.id % 50 = 3",
         )
         history, columns = kpis.history_of(CreditListEntry, "e", {}, sql.stamp("e.listed_on"), "+")
-        kpis.insert_select(history, columns, "oversight_creditlistentry AS e")
+        kpis.insert_select(history, columns, f"{CreditListEntry._meta.db_table} AS e")
     progress(f"{n:,} credit-list entries", started)
 
 
