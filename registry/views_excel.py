@@ -20,6 +20,7 @@ from pathlib import Path
 
 from django import forms
 from django.conf import settings
+from django.contrib import messages
 from django.contrib.auth.mixins import LoginRequiredMixin
 from django.http import Http404, HttpResponse, StreamingHttpResponse
 from django.shortcuts import redirect, render
@@ -37,8 +38,15 @@ from core.excel import RowError, SpreadsheetError, annotate
 from core.exceptions import OutOfJurisdiction
 from core.scoping import VIEW
 from registry.choices import DivisionLevel
-from registry.exports import export_filename, ledger_csv, ledger_template, ledger_xlsx
+from registry.exports import (
+    export_filename,
+    ledger_csv,
+    ledger_queryset,
+    ledger_template,
+    ledger_xlsx,
+)
 from registry.imports import ImportResult, ledger_import_steps
+from registry.jobs import annotated_copy_enqueue, ledger_export_enqueue, ledger_import_enqueue
 from registry.ledgers import LEDGERS, community_label, ledger_import_refusal
 from registry.models import Division
 
@@ -71,7 +79,13 @@ def _attachment(response, filename: str):
 
 def _jobs_root() -> Path:
     root = getattr(settings, "EXCEL_IMPORT_DIR", None)
-    return Path(root) if root else Path(tempfile.gettempdir()) / "registry-excel-imports"
+    if root:
+        return Path(root)
+    # beside the background jobs' files: a worker on another machine reads the upload there
+    jobs_dir = getattr(settings, "JOB_FILES_DIR", None)
+    if jobs_dir:
+        return Path(jobs_dir) / "excel-imports"
+    return Path(tempfile.gettempdir()) / "registry-excel-imports"
 
 
 class ImportJob:
@@ -232,6 +246,15 @@ class ExportView(LoginRequiredMixin, View):
         if file_format not in ("xlsx", "csv"):
             raise Http404()
         try:
+            rows = ledger_queryset(ledger, request.user, within=within).count()
+        except OutOfJurisdiction:
+            raise Http404() from None
+        if rows > settings.JOB_EXPORT_ROWS:
+            job, _created = ledger_export_enqueue(
+                user=request.user, kind=kind, file_format=file_format, within=within
+            )
+            return redirect("jobs:detail", job.pk)
+        try:
             if file_format == "csv":
                 chunks = ledger_csv(ledger, request.user, within=within)
                 response = StreamingHttpResponse(chunks, content_type=CSV)
@@ -263,7 +286,18 @@ class ImportView(LoginRequiredMixin, View):
             "skip_invalid": form.cleaned_data["skip_invalid"],
         }
         job.write("options.json", options)
+        if upload.size > settings.JOB_IMPORT_BYTES:
+            return _queued(
+                request, *ledger_import_enqueue(user=request.user, files=job, options=options)
+            )
         return _progress_response(request, job, **options)
+
+
+def _queued(request, job, created: bool):
+    """To the job's page; said so when the same work was queued already."""
+    if not created:
+        messages.info(request, _("This file is already being imported; here is that job."))
+    return redirect("jobs:detail", job.pk)
 
 
 class ImportCommitView(LoginRequiredMixin, View):
@@ -277,6 +311,10 @@ class ImportCommitView(LoginRequiredMixin, View):
         options = job.read("options.json")
         options["dry_run"] = False
         job.write("options.json", options)
+        if (job.path / "upload").stat().st_size > settings.JOB_IMPORT_BYTES:
+            return _queued(
+                request, *ledger_import_enqueue(user=request.user, files=job, options=options)
+            )
         return _progress_response(request, job, **options)
 
 
@@ -378,6 +416,9 @@ class ImportAnnotatedView(LoginRequiredMixin, View):
         result = job.result()
         if result is None or not result.errors:
             raise Http404()
+        if (job.path / "upload").stat().st_size > settings.JOB_IMPORT_BYTES:
+            queued, _created = annotated_copy_enqueue(user=request.user, files=job)
+            return redirect("jobs:detail", queued.pk)
         try:
             data, extension = annotate(
                 job.upload,
