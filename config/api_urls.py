@@ -8,6 +8,7 @@ urlpatterns = [
     path("", include("party_building.api.urls")),
     path("", include("grading.api.urls")),
     path("", include("selection.api.urls")),
+    path("", include("support.api.urls")),
     path("", include("reports.api.urls")),
     path("", include("transparency.api.urls")),
 ]

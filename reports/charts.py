@@ -47,6 +47,8 @@ def format_value(value: float | None, unit: str) -> str:
         return f"{value * 100:.1f}%"
     if unit == "per_community":
         return f"{value:.1f}"
+    if unit == "yuan":
+        return f"¥{value:,.2f}"
     return f"{value:,.0f}" if abs(value) >= 10_000 else f"{value:.0f}"
 
 

@@ -27,6 +27,17 @@ class KpiKey(models.TextChoices):
     REGISTRATIONS_APPROVED = "registrations_approved", _("Registrations approved this year")
     FILING_REVIEW_DAYS = "filing_review_days", _("Median days to decide a filing")
     REGISTRATION_REVIEW_DAYS = "registration_review_days", _("Median days to decide a registration")
+    # --- support programmes (defined in reports/kpis_support.py) ---
+    SUPPORT_PLATFORMS = "support_platforms", _("Support platforms")
+    PLATFORM_STREET_COVERAGE = "platform_street_coverage", _("Streets with a support platform")
+    ORGANISATIONS_INCUBATED = "organisations_incubated", _("Organisations incubated")
+    ORGANISATIONS_GRADUATED = "organisations_graduated", _("Organisations graduated")
+    FUNDING_APPROVED = "funding_approved", _("Funding approved")
+    FUNDING_DISBURSED = "funding_disbursed", _("Funding disbursed")
+    PROJECTS_FUNDED = "projects_funded", _("Projects funded")
+    BENEFICIARIES = "beneficiaries", _("People served by funded projects (person-times)")
+    LEADERS_TRAINED = "leaders_trained", _("Leaders trained this year")
+    PAIRING_COVERAGE = "pairing_coverage", _("Filed organisations in a pairing")
 
 
 class TargetKey(models.TextChoices):
@@ -71,6 +82,7 @@ class KpiUnit(models.TextChoices):
     COUNT = "count", _("Count")
     PER_COMMUNITY = "per_community", _("Per community")
     DAYS = "days", _("Days")
+    YUAN = "yuan", _("Yuan")
 
 
 class DrillPart(models.TextChoices):

@@ -18,6 +18,7 @@ NUMBER_FORMATS = {
     KpiUnit.PER_COMMUNITY: "0.00",
     KpiUnit.DAYS: "0.0",
     KpiUnit.COUNT: "0",
+    KpiUnit.YUAN: "#,##0.00",
 }
 #: the language of the workbook's headers: the clerks' language
 WORKBOOK_LANGUAGE = "zh-hans"

@@ -685,10 +685,18 @@ def _grouped(queryset: QuerySet, path_field: str, node: Division, aggregates: di
     for row in rows:
         child = grouped[row.pop("kpi_child")]
         for name, number in row.items():
-            child[name] += int(number or 0)
-            total[name] += int(number or 0)
+            child[name] += _figure(number)
+            total[name] += _figure(number)
     grouped[NODE] = total
     return grouped
+
+
+def _figure(number) -> int | Decimal:
+    """An aggregate as a figure: a sum of money stays a ``Decimal`` (yuan and fen), anything
+    else is a whole number."""
+    if isinstance(number, Decimal):
+        return number
+    return int(number or 0)
 
 
 def _places_counted(grouped: dict, node: Division, units: dict[str, str]) -> None:
@@ -1071,6 +1079,9 @@ def _value(ctx: _Context, key: str, row: dict) -> KpiValue:
     if unit == KpiUnit.DAYS:
         numerator = None if numerator is None else Decimal(str(_round(numerator, 1)))
         value = None if numerator is None else float(numerator)
+    elif unit == KpiUnit.YUAN:
+        numerator = Decimal(numerator or 0).quantize(Decimal("0.01"))
+        value = float(numerator)
     elif denominator is None:
         numerator = numerator or 0
         value = float(numerator)
@@ -1117,14 +1128,21 @@ def _report(ctx: _Context, keys: list[str] | None = None) -> KpiReport:
 # --- the public functions ------------------------------------------------------------------------
 
 
-def kpi_report(*, scope: Division | str, user, as_of: datetime.date | None = None) -> KpiReport:
-    """Every KPI of ``scope`` (a division or its code) and of each of its child nodes, as of the
-    end of ``as_of`` (default today), counting only what ``user`` may see.
+def kpi_report(
+    *,
+    scope: Division | str,
+    user,
+    as_of: datetime.date | None = None,
+    keys: list[str] | None = None,
+) -> KpiReport:
+    """Every KPI (or those of ``keys``) of ``scope`` (a division or its code) and of each of its
+    child nodes, as of the end of ``as_of`` (default today), counting only what ``user`` may
+    see.
 
     ``OutOfJurisdiction`` (404) for a node outside the user's jurisdiction or unknown;
     ``InvalidAsOf`` (400) for a date in the future.
     """
-    return _report(_context(scope, user, as_of))
+    return _report(_context(scope, user, as_of), keys)
 
 
 def kpi_trend(
@@ -1310,7 +1328,7 @@ def _trend_figures(contexts: list[_Context], key: str) -> dict[datetime.date, di
                 named[f"{name}__{index}"] = _on_day(aggregate, condition)
         result = rows.aggregate(**named)
         for index, ctx in enumerate(contexts):
-            row = {name: int(result[f"{name}__{index}"] or 0) for name in aggregates_of(ctx).keys()}
+            row = {name: _figure(result[f"{name}__{index}"]) for name in aggregates_of(ctx).keys()}
             _places_counted({NODE: row}, ctx.node, {n: u for n, u in kpi.units.items() if n in row})
             figures[ctx.as_of].update(row)
     return figures
@@ -1364,6 +1382,8 @@ def _medians_over_time(contexts: list[_Context]) -> dict[datetime.date, dict]:
 
 def _drill_numerator(ctx: _Context, key: str) -> QuerySet:
     """Ids of the organisations behind the numerator of ``key`` (``values("id")``-like)."""
+    if key in _DRILLS:
+        return _DRILLS[key][0](ctx)
     live = _live(ctx)
     if key == KpiKey.HUB_COVERAGE:
         return _hubs(ctx).values("id")
@@ -1402,6 +1422,8 @@ def _drill_numerator(ctx: _Context, key: str) -> QuerySet:
 
 
 def _drill_denominator(ctx: _Context, key: str) -> QuerySet:
+    if key in _DRILLS and _DRILLS[key][1] is not None:
+        return _DRILLS[key][1](ctx)
     live = _live(ctx)
     if key in (KpiKey.HUB_COVERAGE, KpiKey.PARTY_STREETS_WITH_GENERAL_BRANCH):
         return live.filter(community__parent__is_residential=True).values("id")
@@ -1449,3 +1471,37 @@ def kpi_organisations(
         .select_related("community__parent__parent")
         .order_by("community__path", "name", "pk")
     )
+
+
+# --- KPIs defined in other modules of this app --------------------------------------------------
+
+#: KPI key -> (numerator drill, denominator drill or None): functions of the context giving the
+#: ids of the organisations behind the figure
+_DRILLS: dict[str, tuple[Callable, Callable | None]] = {}
+
+
+def register_kpi(
+    definition: KpiDefinition,
+    kpi: _Kpi,
+    *,
+    numerator: Callable[[_Context], QuerySet],
+    denominator: Callable[[_Context], QuerySet] | None = None,
+) -> None:
+    """Add a KPI defined in another module (``reports/kpis_support.py``): its definition (shown
+    after the others), how it is computed, and the organisations behind its figures."""
+    if definition.key not in _DEFINITIONS:
+        KPIS.append(definition)
+    _DEFINITIONS[definition.key] = definition
+    _KPIS[kpi.key] = kpi
+    _DRILLS[kpi.key] = (numerator, denominator)
+
+
+def register_source(name: str, source: _Source, over_time: Callable) -> None:
+    """Add a source of rows (its aggregates are one ``GROUP BY`` query per report) and how a
+    trend reads it for many days at once (see ``_OVER_TIME``)."""
+    SOURCES[name] = source
+    _OVER_TIME[name] = over_time
+
+
+# The support programmes' KPIs register themselves (a module of their own, imported last).
+from reports import kpis_support  # noqa: E402,F401

@@ -337,6 +337,7 @@ def unit_label(unit: str):
         KpiUnit.COUNT: gettext_lazy("Count"),
         KpiUnit.PER_COMMUNITY: gettext_lazy("Organisations per community"),
         KpiUnit.DAYS: gettext_lazy("Days"),
+        KpiUnit.YUAN: gettext_lazy("Yuan"),
     }.get(unit, "")
 
 

@@ -228,8 +228,16 @@ def operator_platform_id(user: User) -> int | None:
 
 
 def _require_node(user: User, division: Division) -> None:
+    """``user`` may change records of ``division``: 404 if they can't see it, 403 if they can
+    but may not change it."""
     if not Division.objects.restrict(user, VIEW).filter(pk=division.pk).exists():
         raise OutOfJurisdiction()
+    _require_change(user, division)
+
+
+def _require_change(user: User, division: Division) -> None:
+    """For records the user can see (a platform, a programme): whether they may change those
+    of its node (403 if not)."""
     if not may_change_node(user, division):
         raise NotPermitted(
             _("Your role may not change records of %(node)s.") % {"node": division.name}
@@ -344,7 +352,7 @@ def platform_update(
 ) -> SupportPlatform:
     """Change a platform's details (name, kind, focus, operator, dates)."""
     platform = _lock(SupportPlatform, platform, acting_user)
-    _require_node(acting_user, platform.division)
+    _require_change(acting_user, platform.division)
     errors = Errors()
     unknown = set(data) - set(PLATFORM_FIELDS) - {"operator", "headquarters"}
     for key in unknown:
@@ -389,7 +397,7 @@ def contract_record(
 ) -> OperatingContract:
     """Record the purchase-of-service contract under which an organisation runs a platform."""
     platform = _visible(SupportPlatform, platform, acting_user)
-    _require_node(acting_user, platform.division)
+    _require_change(acting_user, platform.division)
     if contractor is not None:
         contractor = _visible(Organisation, contractor, acting_user)
     errors = Errors()
@@ -417,7 +425,7 @@ def operator_assign(
 ) -> PlatformOperator:
     """Bind a platform-operator account to the platform it runs (replacing an earlier one)."""
     platform = _visible(SupportPlatform, platform, acting_user)
-    _require_node(acting_user, platform.division)
+    _require_change(acting_user, platform.division)
     if user.role != Role.PLATFORM_OPERATOR:
         raise ValidationError(
             {"user": [_("Only an account with the platform-operator role can run a platform.")]}
@@ -877,7 +885,7 @@ def round_create(
 ) -> FundingRound:
     """Open a round of a programme (a contest round then runs as a selection campaign)."""
     programme = _visible(FundingProgramme, programme, acting_user)
-    _require_node(acting_user, programme.division)
+    _require_change(acting_user, programme.division)
     errors = Errors()
     opens_on = _date(opens_on, "opens_on", errors)
     closes_on = _date(closes_on, "closes_on", errors, required=False)
@@ -903,7 +911,7 @@ def round_step(
 ) -> FundingRound:
     """Move a round on (open → review → awarded → closed)."""
     funding_round = _lock(FundingRound, funding_round, acting_user)
-    _require_node(acting_user, funding_round.programme.division)
+    _require_change(acting_user, funding_round.programme.division)
     funding_round.status = transition(ROUND_TRANSITIONS, funding_round.status, action)
     return _save(funding_round, acting_user=acting_user, reason=reason)
 
@@ -961,7 +969,7 @@ def project_award(
     lowered in this transaction, so two grants at once can never overdraw it."""
     funding_round = _lock(FundingRound, funding_round, acting_user)
     programme = funding_round.programme
-    _require_node(acting_user, programme.division)
+    _require_change(acting_user, programme.division)
     organisation = _visible(Organisation, organisation, acting_user)
     if custodian is not None:
         custodian = _visible(Organisation, custodian, acting_user)
@@ -1062,7 +1070,7 @@ def disbursement_record(
     """Pay money out to a project (to its custodian where it has one). The project's row is
     locked: its disbursements never add up to more than the amount approved."""
     project = _lock(FundedProject, project, acting_user)
-    _require_node(acting_user, project.round.programme.division)
+    _require_change(acting_user, project.round.programme.division)
     errors = Errors()
     amount = parse_money(amount, "amount", errors)
     paid_on = _date(paid_on, "paid_on", errors)
@@ -1125,7 +1133,7 @@ def progress_report_submit(
         and acting_user.organisation_id == project.organisation_id
     )
     if not is_leader:
-        _require_node(acting_user, project.round.programme.division)
+        _require_change(acting_user, project.round.programme.division)
     errors = Errors()
     period_end = _date(period_end, "period_end", errors)
     if project.status not in ProjectStatus.OPEN:
@@ -1177,7 +1185,7 @@ def project_decide(
     """Accept a project at its end, refuse acceptance, or terminate it (one locked
     transition: two reviewers at once record one decision)."""
     project = _lock(FundedProject, project, acting_user)
-    _require_node(acting_user, project.round.programme.division)
+    _require_change(acting_user, project.round.programme.division)
     errors = Errors()
     on = _date(on, "on", errors)
     note = normalise_text(note)
@@ -1238,7 +1246,7 @@ def training_session_create(
     reason: str = "",
 ) -> TrainingSession:
     programme = _visible(TrainingProgramme, programme, acting_user)
-    _require_node(acting_user, programme.division)
+    _require_change(acting_user, programme.division)
     if platform is not None:
         platform = _visible(SupportPlatform, platform, acting_user)
     errors = Errors()
@@ -1382,7 +1390,7 @@ def recommendation_decide(
     reason: str = "",
 ) -> SubCommitteeRecommendation:
     recommendation = _lock(SubCommitteeRecommendation, recommendation, acting_user)
-    _require_node(acting_user, recommendation.community)
+    _require_change(acting_user, recommendation.community)
     errors = Errors()
     decided_on = _date(decided_on, "decided_on", errors)
     if decided_on and decided_on < recommendation.recommended_on:

@@ -83,6 +83,33 @@ EXPECTED_TODAY = {
 }
 
 
+def yuan(amount):
+    return (Decimal(amount), None, float(amount))
+
+
+def _support(filed):
+    """The support programmes' KPIs: the scenario has no support records, so every figure is
+    nought; the pairing share's denominator is the live filed organisations."""
+    zero, money = count(0), yuan("0.00")
+    return {
+        "support_platforms": per_level(zero, zero, zero, zero),
+        "platform_street_coverage": per_level(ratio(0, 74), ratio(0, 6), ratio(0, 1), NONE),
+        "organisations_incubated": per_level(zero, zero, zero, zero),
+        "organisations_graduated": per_level(zero, zero, zero, zero),
+        "funding_approved": per_level(money, money, money, money),
+        "funding_disbursed": per_level(money, money, money, money),
+        "projects_funded": per_level(zero, zero, zero, zero),
+        "beneficiaries": per_level(zero, zero, zero, zero),
+        "leaders_trained": per_level(zero, zero, zero, zero),
+        "pairing_coverage": per_level(*(ratio(0, n) for n in filed)),
+    }
+
+
+# filed then: H and D (of 坪山社区); today also E (马峦社区) and G (坪山社区)
+EXPECTED_PAST.update(_support(filed=(2, 2, 2, 2)))
+EXPECTED_TODAY.update(_support(filed=(4, 4, 3, 3)))
+
+
 def figures(value):
     return (value.numerator, value.denominator, value.value)
 
