@@ -5,6 +5,7 @@ from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
 from simple_history.admin import SimpleHistoryAdmin
 
+from core.history import stamp
 from party_building.models import (
     InstructorAssignment,
     PartyBuildingSettings,
@@ -82,8 +83,7 @@ class PartyBuildingSettingsAdmin(SimpleHistoryAdmin):
     list_display = ("__str__", "min_formal_members", "three_member_rule_severity")
 
     def save_model(self, request, obj, form, change):
-        obj._history_user = request.user
-        obj._change_reason = form.cleaned_data["reason"]
+        stamp(obj, acting_user=request.user, reason=form.cleaned_data["reason"])
         super().save_model(request, obj, form, change)
 
     def has_add_permission(self, request):

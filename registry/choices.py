@@ -4,6 +4,7 @@ from django.db import models
 from django.utils.translation import gettext_lazy as _
 
 from core.scoping import CHANGE, VIEW
+from core.transitions import fan_out
 
 
 class DivisionLevel(models.TextChoices):
@@ -181,11 +182,16 @@ APPLICATION_TRANSITIONS = {
     (ApplicationStatus.RETURNED, ApplicationAction.WITHDRAW): ApplicationStatus.WITHDRAWN,
 }
 
-#: application kind -> (organisation statuses it may start from, status once approved)
+#: (organisation status, application kind) -> the organisation's status once approved; an
+#: organisation may apply for a kind only from the statuses listed with it
 ORGANISATION_TRANSITIONS = {
-    ApplicationKind.FILING: (frozenset({OrgStatus.ACTIVITY_GROUP}), OrgStatus.FILED),
-    ApplicationKind.REGISTRATION: (frozenset({OrgStatus.FILED}), OrgStatus.REGISTERED),
-    ApplicationKind.EXIT: (OrgStatus.LIVE, OrgStatus.EXITED),
+    (OrgStatus.ACTIVITY_GROUP, ApplicationKind.FILING): OrgStatus.FILED,
+    (OrgStatus.FILED, ApplicationKind.REGISTRATION): OrgStatus.REGISTERED,
+    **fan_out(
+        [status for status in OrgStatus if status in OrgStatus.LIVE],
+        ApplicationKind.EXIT,
+        OrgStatus.EXITED,
+    ),
 }
 
 

@@ -60,9 +60,8 @@ def scan_remove_corrected_entries(window, today, system) -> int:
     for entry in entries:
         entry.removed_on = today
         entry.removal_reason = RemovalReason.REPORT_ACCEPTED
-        entry._change_reason = _("Annual report for %(year)s accepted") % {
-            "year": entry.report_year
-        }
+        reason = _("Annual report for %(year)s accepted") % {"year": entry.report_year}
+        stamp(entry, acting_user=system, reason=reason)
     if entries:
         bulk_update_with_history(
             entries,
@@ -112,11 +111,12 @@ def scan_list_abnormal(window, today, system) -> int:
             reason=ListingReason.REPORT_LATE if late else ListingReason.REPORT_MISSING,
             report_year=report.year,
         )
-        entry._change_reason = (
+        reason = (
             _("Annual report for %(year)s submitted late")
             if late
             else _("Annual report for %(year)s not submitted")
         ) % {"year": report.year}
+        stamp(entry, acting_user=system, reason=reason)
         entries.append(entry)
     if entries:
         bulk_create_with_history(
@@ -153,7 +153,7 @@ def scan_move_to_serious(window, config, today, system) -> int:
         }
         entry.removed_on = today
         entry.removal_reason = RemovalReason.MOVED_TO_SERIOUS
-        entry._change_reason = reason
+        stamp(entry, acting_user=system, reason=reason)
         moved = CreditListEntry(
             organisation_id=entry.organisation_id,
             kind=CreditListKind.SERIOUS,
@@ -162,7 +162,7 @@ def scan_move_to_serious(window, config, today, system) -> int:
             report_year=entry.report_year,
             escalated_from=entry,
         )
-        moved._change_reason = reason
+        stamp(moved, acting_user=system, reason=reason)
         serious.append(moved)
     if entries:
         bulk_update_with_history(

@@ -18,7 +18,7 @@ from core.dates import add_months
 from core.exceptions import NotPermitted, OutOfJurisdiction, TransitionNotAllowed
 from core.history import stamp
 from core.scoping import CHANGE
-from core.transitions import transition
+from core.transitions import states_allowing, transition
 from core.validators import normalise_text
 from oversight.choices import CASE_TRANSITIONS, CaseAction, CaseStatus, DormancySignal
 from oversight.models import AnnualReport, DormancyCase, OversightSettings
@@ -39,10 +39,9 @@ from registry.choices import (
 )
 from registry.models import Activity, Application, Organisation, User
 from registry.services.lifecycle import (
-    _reviewing_tier,
     acts_for,
     application_submit,
-    check_conditions,
+    exit_application_prepare,
     lock_organisation,
     require_live,
 )
@@ -265,7 +264,7 @@ def scan_close_decided_cases(window, today, system) -> int:
             )
         case.resolved_on = today
         case.resolved_by = system
-        case._change_reason = case.resolution_note
+        stamp(case, acting_user=system, reason=case.resolution_note)
     if cases:
         bulk_update_with_history(
             cases,
@@ -339,9 +338,11 @@ def scan_clear_and_flag(window, config, today, system) -> tuple[int, int]:
             notice_ends_on=notice_ends,
             flagged_by=system,
         )
-        case._change_reason = _("Dormancy suspect: %(signals)s") % {
-            "signals": case.get_signals_display()
-        }
+        stamp(
+            case,
+            acting_user=system,
+            reason=_("Dormancy suspect: %(signals)s") % {"signals": case.get_signals_display()},
+        )
         cases.append(case)
     if cases:
         bulk_create_with_history(cases, DormancyCase, batch_size=len(cases), default_user=system)
@@ -371,7 +372,7 @@ def scan_propose_exits(window, config, today, system, blocked: list[str]) -> int
         .filter(pk__in=organisation_ids)
     }
     cases = list(expired.select_for_update(of=("self",)).order_by("pk"))
-    starts_from, _target = ORGANISATION_TRANSITIONS[ApplicationKind.EXIT]
+    may_exit = states_allowing(ORGANISATION_TRANSITIONS, ApplicationKind.EXIT)
     open_exits = {
         application.organisation_id: application
         for application in Application.objects.filter(
@@ -384,7 +385,7 @@ def scan_propose_exits(window, config, today, system, blocked: list[str]) -> int
     applications, updated = [], []
     for case in cases:
         organisation = organisations.get(case.organisation_id)
-        if organisation is None or organisation.status not in starts_from:
+        if organisation is None or organisation.status not in may_exit:
             continue  # exited meanwhile: closed by the next scan's first dormancy step
         note = _("Dormant: not confirmed active by the end of the notice period (%(date)s)") % {
             "date": case.notice_ends_on.isoformat()
@@ -392,31 +393,21 @@ def scan_propose_exits(window, config, today, system, blocked: list[str]) -> int
         application = open_exits.get(organisation.pk)
         if application is None:
             try:
-                require_live(organisation, ApplicationKind.EXIT)
-                checklist = check_conditions(
-                    ApplicationKind.EXIT, organisation, exit_reason=ExitReason.DORMANT
+                application = exit_application_prepare(
+                    organisation=organisation,
+                    acting_user=system,
+                    exit_reason=ExitReason.DORMANT,
+                    note=note,
+                    submitted_at=now,
                 )
             except (ValidationError, TransitionNotAllowed) as error:
                 messages = getattr(error, "messages", None) or [str(error)]
                 blocked.append(f"{organisation.name}: {'; '.join(map(str, messages))}")
                 continue
-            application = Application(
-                kind=ApplicationKind.EXIT,
-                organisation=organisation,
-                status=ApplicationStatus.SUBMITTED,
-                initiating_division=organisation.owning_division(),
-                reviewing_division=_reviewing_tier(ApplicationKind.EXIT, organisation),
-                checklist=checklist,
-                exit_reason=ExitReason.DORMANT,
-                note=note,
-                submitted_by=system,
-                submitted_at=now,
-            )
-            application._change_reason = note
             applications.append(application)
         case.status = next_case_status(case, CaseAction.PROPOSE_EXIT)
         case.exit_application = application
-        case._change_reason = note
+        stamp(case, acting_user=system, reason=note)
         updated.append(case)
     if applications:
         # PostgreSQL and SQLite both return the new ids, which the cases need.

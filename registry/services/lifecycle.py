@@ -186,15 +186,7 @@ def application_submit(
     (``ConditionsNotMet``, listing every one).
     """
     organisation = lock_organisation(organisation, acting_user, CHANGE)
-    starts_from, _target = ORGANISATION_TRANSITIONS[kind]
-    require_live(organisation, kind)
-    if organisation.status not in starts_from:
-        raise TransitionNotAllowed(
-            _("A %(status)s organisation cannot apply for %(kind)s.")
-            % {"status": organisation.get_status_display(), "kind": ApplicationKind(kind).label},
-            current=organisation.status,
-            requested=kind,
-        )
+    _require_may_apply(organisation, kind)
     initiating = _initiating_tier(kind, organisation, acting_user)
     if organisation.applications.filter(kind=kind, status__in=ApplicationStatus.OPEN).exists():
         raise TransitionNotAllowed(
@@ -208,21 +200,85 @@ def application_submit(
     if kind == ApplicationKind.EXIT and not exit_reason:
         raise ValidationError({"exit_reason": [_("Choose the reason for the exit.")]})
     details = {"credit_code": credit_code, "legal_form": legal_form, "exit_reason": exit_reason}
-    checklist = check_conditions(kind, organisation, **details)
+    application = _new_application(
+        kind,
+        organisation,
+        initiating_division=initiating,
+        checklist=check_conditions(kind, organisation, **details),
+        note=note,
+        acting_user=acting_user,
+        submitted_at=timezone.now(),
+        **details,
+    )
+    application.save()
+    return application
+
+
+def exit_application_prepare(
+    *,
+    organisation: Organisation,
+    acting_user: User,
+    exit_reason: str,
+    note: str,
+    submitted_at,
+) -> Application:
+    """The exit application ``application_submit`` would make for ``organisation``, checked the
+    same way (live; its status may exit; every blocking exit condition met, other apps' included)
+    but not saved: for a caller that writes many at once with their history (the dormancy scan,
+    acting as the system user). Initiated and reviewed by the owning tier.
+
+    The caller holds the organisation's row lock and has made sure no exit application is open.
+    Refused with ``TransitionNotAllowed`` or ``ConditionsNotMet``, like ``application_submit``.
+    """
+    kind = ApplicationKind.EXIT
+    _require_may_apply(organisation, kind)
+    return _new_application(
+        kind,
+        organisation,
+        initiating_division=organisation.owning_division(),
+        checklist=check_conditions(kind, organisation, exit_reason=exit_reason),
+        note=note,
+        acting_user=acting_user,
+        submitted_at=submitted_at,
+        exit_reason=exit_reason,
+    )
+
+
+def _require_may_apply(organisation: Organisation, kind: str) -> None:
+    require_live(organisation, kind)
+    transition(
+        ORGANISATION_TRANSITIONS,
+        organisation.status,
+        kind,
+        message=_("A %(status)s organisation cannot apply for %(kind)s.")
+        % {"status": organisation.get_status_display(), "kind": ApplicationKind(kind).label},
+    )
+
+
+def _new_application(
+    kind: str,
+    organisation: Organisation,
+    *,
+    initiating_division: Division | None,
+    checklist: list[dict],
+    note: str,
+    acting_user: User,
+    submitted_at,
+    **details,
+) -> Application:
     application = Application(
         kind=kind,
         organisation=organisation,
         status=ApplicationStatus.SUBMITTED,
-        initiating_division=initiating,
+        initiating_division=initiating_division,
         reviewing_division=_reviewing_tier(kind, organisation),
         checklist=checklist,
         note=normalise_text(note),
         submitted_by=acting_user,
-        submitted_at=timezone.now(),
+        submitted_at=submitted_at,
         **details,
     )
     stamp(application, acting_user=acting_user, reason=note or str(ApplicationAction.SUBMIT.label))
-    application.save()
     return application
 
 
@@ -302,14 +358,14 @@ def _assign_filing_number(organisation: Organisation, on) -> str:
 
 def _apply_to_organisation(application: Application, organisation: Organisation, today):
     kind = application.kind
-    starts_from, target = ORGANISATION_TRANSITIONS[kind]
-    if organisation.status not in starts_from:
-        raise Conflict(
-            _("The organisation is now %(status)s; this application no longer applies.")
-            % {"status": organisation.get_status_display()},
-            current=organisation.status,
-            requested=kind,
-        )
+    target = transition(
+        ORGANISATION_TRANSITIONS,
+        organisation.status,
+        kind,
+        message=_("The organisation is now %(status)s; this application no longer applies.")
+        % {"status": organisation.get_status_display()},
+        error=Conflict,
+    )
     if kind == ApplicationKind.FILING:
         organisation.filing_number = _assign_filing_number(organisation, today)
         organisation.filed_on = today
@@ -438,10 +494,3 @@ def exit_reverse(*, organisation: Organisation, acting_user: User, reason: str) 
         stamp(exit_application, acting_user=acting_user, reason=reason)
         exit_application.save()
     return organisation
-
-
-# The old private names, for the oversight services until they use the public ones.
-_lock_organisation = lock_organisation
-_require_live = require_live
-_check_conditions = check_conditions
-_stamp = stamp

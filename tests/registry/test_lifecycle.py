@@ -28,6 +28,7 @@ from registry.services.lifecycle import (
     application_resubmit,
     application_submit,
     application_withdraw,
+    exit_application_prepare,
     exit_reverse,
 )
 from registry.services.organisations import member_add, organisation_update
@@ -410,6 +411,43 @@ def test_an_exited_organisation_cannot_change_or_apply(staff):
     # Its data stays readable.
     group.refresh_from_db()
     assert group.members.count() == 10
+
+
+def test_an_exit_prepared_for_a_bulk_writer_is_checked_like_a_submitted_one(staff):
+    group = make_group(staff)
+    now = timezone.now()
+    application = exit_application_prepare(
+        organisation=group,
+        acting_user=staff,
+        exit_reason=ExitReason.DORMANT,
+        note="长期未活动",
+        submitted_at=now,
+    )
+    assert application.pk is None  # the caller writes it (in bulk, with history)
+    assert application.kind == ApplicationKind.EXIT
+    assert application.status == ApplicationStatus.SUBMITTED
+    assert application.initiating_division == group.owning_division()
+    assert application.reviewing_division == group.owning_division()
+    assert application.exit_reason == ExitReason.DORMANT and application.submitted_at == now
+    assert application.checklist and all("met" in item for item in application.checklist)
+    assert application._history_user == staff and application._change_reason == "长期未活动"
+    exit_application = application_submit(
+        organisation=group,
+        kind=ApplicationKind.EXIT,
+        acting_user=staff,
+        exit_reason=ExitReason.VOLUNTARY,
+    )
+    application_decide(application=exit_application, action=APPROVE, acting_user=staff)
+    group.refresh_from_db()
+    with pytest.raises(TransitionNotAllowed) as caught:
+        exit_application_prepare(
+            organisation=group,
+            acting_user=staff,
+            exit_reason=ExitReason.DORMANT,
+            note="",
+            submitted_at=now,
+        )
+    assert caught.value.current == OrgStatus.EXITED and caught.value.requested == "exit"
 
 
 # --- names ----------------------------------------------------------------------------------
