@@ -266,7 +266,7 @@ class Category(ScopedModel):
     class Meta:
         verbose_name = _("category")
         verbose_name_plural = _("categories")
-        ordering = ["campaign", "position", "pk"]
+        ordering = ["campaign_id", "position", "pk"]
         constraints = [
             models.UniqueConstraint(
                 fields=["campaign", "name"],
@@ -335,7 +335,7 @@ class Stage(ScopedModel):
     class Meta:
         verbose_name = _("stage")
         verbose_name_plural = _("stages")
-        ordering = ["campaign", "position"]
+        ordering = ["campaign_id", "position"]
         constraints = [
             models.UniqueConstraint(
                 fields=["campaign", "position"], name="selection_stage_position_unique"
@@ -387,7 +387,7 @@ class Criterion(models.Model):
     class Meta:
         verbose_name = _("criterion")
         verbose_name_plural = _("criteria")
-        ordering = ["stage", "position", "pk"]
+        ordering = ["stage_id", "position", "pk"]
         constraints = [
             models.UniqueConstraint(fields=["stage", "code"], name="selection_criterion_code"),
         ]
@@ -478,7 +478,7 @@ class Entry(ScopedModel):
     class Meta:
         verbose_name = _("entry")
         verbose_name_plural = _("entries")
-        ordering = ["campaign", "category__position", "pk"]
+        ordering = ["campaign_id", "category__position", "pk"]
         constraints = [
             models.CheckConstraint(
                 condition=Q(submitter_kind=SubmitterKind.UNIT) | Q(organisation__isnull=False),
@@ -529,7 +529,7 @@ class EntryRevision(models.Model):
     class Meta:
         verbose_name = _("entry revision")
         verbose_name_plural = _("entry revisions")
-        ordering = ["entry", "number"]
+        ordering = ["entry_id", "number"]
         constraints = [
             models.UniqueConstraint(fields=["entry", "number"], name="selection_revision_number"),
         ]
@@ -561,7 +561,7 @@ class EntryPicture(models.Model):
     class Meta:
         verbose_name = _("picture")
         verbose_name_plural = _("pictures")
-        ordering = ["entry", "position", "pk"]
+        ordering = ["entry_id", "position", "pk"]
 
     def __str__(self):
         return self.name
@@ -587,7 +587,7 @@ class EntryAttachment(models.Model):
     class Meta:
         verbose_name = _("attachment")
         verbose_name_plural = _("attachments")
-        ordering = ["entry", "pk"]
+        ordering = ["entry_id", "pk"]
 
     def __str__(self):
         return self.name
@@ -621,7 +621,7 @@ class ReviewPanel(ScopedModel):
     class Meta:
         verbose_name = _("review panel")
         verbose_name_plural = _("review panels")
-        ordering = ["stage", "name", "pk"]
+        ordering = ["stage_id", "name", "pk"]
 
     def __str__(self):
         return self.name
@@ -668,10 +668,10 @@ class Assignment(ScopedModel):
     class Meta:
         verbose_name = _("assignment")
         verbose_name_plural = _("assignments")
-        ordering = ["stage", "entry", "expert"]
+        ordering = ["stage_id", "entry_id", "expert_id"]
         constraints = [
             models.UniqueConstraint(
-                fields=["stage", "entry", "expert"],
+                fields=["stage_id", "entry_id", "expert_id"],
                 name="selection_assignment_once",
                 violation_error_message=_("This expert is already assigned to this entry."),
             ),
@@ -766,10 +766,10 @@ class ScoreSheet(ScopedModel):
     class Meta:
         verbose_name = _("score sheet")
         verbose_name_plural = _("score sheets")
-        ordering = ["stage", "entry", "expert", "submitted_at"]
+        ordering = ["stage_id", "entry_id", "expert_id", "submitted_at"]
         constraints = [
             models.UniqueConstraint(
-                fields=["stage", "entry", "expert"],
+                fields=["stage_id", "entry_id", "expert_id"],
                 condition=Q(voided_at__isnull=True),
                 name="selection_sheet_once",
                 violation_error_message=_("This expert has already scored this entry."),
@@ -804,7 +804,7 @@ class ResultFormula(models.Model):
     class Meta:
         verbose_name = _("results formula")
         verbose_name_plural = _("results formulas")
-        ordering = ["campaign", "-version"]
+        ordering = ["campaign_id", "-version"]
         constraints = [
             models.UniqueConstraint(
                 fields=["campaign", "version"], name="selection_formula_version"
@@ -864,7 +864,7 @@ class Cut(models.Model):
     class Meta:
         verbose_name = _("cut")
         verbose_name_plural = _("cuts")
-        ordering = ["campaign", "kind", "category", "-decided_at"]
+        ordering = ["campaign_id", "kind", "category_id", "-decided_at"]
         constraints = [
             models.UniqueConstraint(
                 fields=["category", "kind"],
@@ -896,7 +896,7 @@ class ResultRun(models.Model):
     class Meta:
         verbose_name = _("results run")
         verbose_name_plural = _("results runs")
-        ordering = ["campaign", "-computed_at", "-pk"]
+        ordering = ["campaign_id", "-computed_at", "-pk"]
 
     def __str__(self):
         return f"{self.campaign} · {self.get_kind_display()} · {self.computed_at:%Y-%m-%d %H:%M}"
@@ -924,7 +924,7 @@ class EntryResult(models.Model):
     class Meta:
         verbose_name = _("entry result")
         verbose_name_plural = _("entry results")
-        ordering = ["run", "category__position", "rank", "entry_id"]
+        ordering = ["run_id", "category__position", "rank", "entry_id"]
         constraints = [
             models.UniqueConstraint(fields=["run", "entry"], name="selection_result_once"),
         ]
@@ -982,7 +982,7 @@ class Objection(ScopedModel):
     class Meta:
         verbose_name = _("objection")
         verbose_name_plural = _("objections")
-        ordering = ["campaign", "filed_on", "pk"]
+        ordering = ["campaign_id", "filed_on", "pk"]
 
     def __str__(self):
         return f"{self.campaign} · {self.objector}"
@@ -1012,7 +1012,7 @@ class CoachingComment(models.Model):
     class Meta:
         verbose_name = _("coaching comment")
         verbose_name_plural = _("coaching comments")
-        ordering = ["entry", "created_at", "pk"]
+        ordering = ["entry_id", "created_at", "pk"]
 
     def __str__(self):
         return f"{self.entry} · {self.created_at:%Y-%m-%d}"

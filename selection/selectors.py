@@ -151,28 +151,33 @@ def shortlist_stage(campaign: Campaign) -> Stage | None:
     return campaign.stages.filter(shortlist=True).order_by("position").first()
 
 
-def _entry_states(campaign: Campaign, as_of: datetime.datetime | None):
-    """``[(entry id, category id, status, shortlisted)]`` now, or as they were at ``as_of``."""
+def _entry_states(campaign: Campaign, as_of: datetime.datetime | None, category=None):
+    """``[(entry id, category id, status, shortlisted)]`` now, or as they were at ``as_of``
+    (one query; no ordering, so no joins)."""
     if as_of is None:
-        return list(
-            Entry.objects.filter(campaign=campaign).values_list(
-                "pk", "category_id", "status", "shortlisted"
-            )
-        )
+        rows = Entry.objects.filter(campaign=campaign)
+        if category is not None:
+            rows = rows.filter(category=category)
+        return list(rows.order_by().values_list("pk", "category_id", "status", "shortlisted"))
     rows = Entry.history.as_of(as_of).filter(campaign_id=campaign.pk)
+    if category is not None:
+        rows = rows.filter(category_id=category.pk)
     return [(row.pk, row.category_id, row.status, row.shortlisted) for row in rows]
 
 
-def participants(campaign: Campaign, *, stage: Stage | None = None, as_of=None) -> dict[int, int]:
+def participants(
+    campaign: Campaign, *, stage: Stage | None = None, as_of=None, category=None
+) -> dict[int, int]:
     """``{entry id: category id}`` of the entries that take part in ``stage`` (default: in the
-    final results): submitted, and shortlisted if a shortlist stage comes before it."""
+    final results), of every category or of ``category``: submitted, and shortlisted if a
+    shortlist stage comes before it."""
     cut_stage = shortlist_stage(campaign)
     needs_shortlist = cut_stage is not None and (
         stage is None or stage.position > cut_stage.position
     )
     return {
-        pk: category
-        for pk, category, status, shortlisted in _entry_states(campaign, as_of)
+        pk: category_id
+        for pk, category_id, status, shortlisted in _entry_states(campaign, as_of, category)
         if status == EntryStatus.SUBMITTED and (shortlisted or not needs_shortlist)
     }
 
@@ -191,7 +196,7 @@ class StageScore:
 
 def valid_sheets(stage: Stage, as_of=None):
     """The sheets of ``stage`` that counted at ``as_of`` (default: now)."""
-    sheets = ScoreSheet.objects.filter(stage=stage)
+    sheets = ScoreSheet.objects.filter(stage=stage).order_by()
     if as_of is None:
         return sheets.filter(voided_at__isnull=True)
     return sheets.filter(submitted_at__lte=as_of).filter(
@@ -199,12 +204,16 @@ def valid_sheets(stage: Stage, as_of=None):
     )
 
 
-def stage_scores(stage: Stage, entry_ids, *, as_of=None) -> dict[int, StageScore]:
-    """The result of each entry of ``entry_ids`` at ``stage`` (one query)."""
+def stage_scores(stage: Stage, entry_ids, *, as_of=None, category=None) -> dict[int, StageScore]:
+    """The result of each entry of ``entry_ids`` at ``stage`` (one query; with ``category``,
+    only that category's sheets are read)."""
     wanted = set(entry_ids)
     if stage.kind in StageKind.SCORED:
         totals: dict[int, list[Decimal]] = defaultdict(list)
-        for entry_id, total in valid_sheets(stage, as_of).values_list("entry_id", "total"):
+        sheets = valid_sheets(stage, as_of)
+        if category is not None:
+            sheets = sheets.filter(entry__category=category)
+        for entry_id, total in sheets.values_list("entry_id", "total"):
             if entry_id in wanted:
                 totals[entry_id].append(total)
         needed = scoring.minimum_for(stage.aggregation, stage.trim_count)
@@ -256,10 +265,11 @@ def _rank(rows: list[RankedEntry]) -> None:
     rows.sort(key=lambda r: (r.rank is None, r.rank or 0, r.entry_id))
 
 
-def stage_ranking(stage: Stage, *, as_of=None) -> dict[int, list[RankedEntry]]:
-    """``{category id: [entries ranked by their score at the stage]}``."""
-    taking_part = participants(stage.campaign, stage=stage, as_of=as_of)
-    scores = stage_scores(stage, taking_part, as_of=as_of)
+def stage_ranking(stage: Stage, *, as_of=None, category=None) -> dict[int, list[RankedEntry]]:
+    """``{category id: [entries ranked by their score at the stage]}`` of every category, or of
+    ``category`` only."""
+    taking_part = participants(stage.campaign, stage=stage, as_of=as_of, category=category)
+    scores = stage_scores(stage, taking_part, as_of=as_of, category=category)
     by_category: dict[int, list[RankedEntry]] = defaultdict(list)
     for entry_id, category_id in taking_part.items():
         score = scores[entry_id]

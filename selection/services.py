@@ -1677,7 +1677,7 @@ def cut_decide(
                 current=stage.status,
                 requested=kind,
             )
-        rows = selectors.stage_ranking(stage).get(category.pk, [])
+        rows = selectors.stage_ranking(stage, category=category).get(category.pk, [])
     elif kind == CutKind.TOP:
         quota = category.top_quota
         open_stages = [
