@@ -495,6 +495,15 @@ class FundingRound(ScopedModel, Recorded):
     status = models.CharField(
         _("status"), max_length=20, choices=RoundStatus.choices, default=RoundStatus.OPEN
     )
+    campaign = models.ForeignKey(
+        "selection.Campaign",
+        verbose_name=_("selection campaign"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="funding_rounds",
+        help_text=_("For a contest: the selection campaign that takes and reviews the entries."),
+    )
 
     history = HistoricalRecords()
 
@@ -554,6 +563,15 @@ class FundedProject(ScopedModel, Recorded):
         ),
     )
     title = models.CharField(_("title"), max_length=200)
+    entry = models.ForeignKey(
+        "selection.Entry",
+        verbose_name=_("contest entry"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="funded_projects",
+        help_text=_("The entry of the round's selection campaign this project was chosen from."),
+    )
     amount_approved = money_field(_("amount approved (yuan)"))
     approved_on = models.DateField(_("approved on"))
     starts_on = models.DateField(_("starts on"), null=True, blank=True)

@@ -881,12 +881,20 @@ def round_create(
     acting_user: User,
     closes_on=None,
     budget=None,
+    campaign=None,
     reason: str = "",
 ) -> FundingRound:
-    """Open a round of a programme (a contest round then runs as a selection campaign)."""
+    """Open a round of a programme. A contest round runs as a selection campaign (``campaign``:
+    its entries and expert review are the campaign's; the awarded projects name their entry)."""
     programme = _visible(FundingProgramme, programme, acting_user)
     _require_change(acting_user, programme.division)
     errors = Errors()
+    if campaign is not None:
+        from selection.models import Campaign
+
+        campaign = _visible(Campaign, campaign, acting_user)
+        if programme.kind != FundingKind.VENTURE_PHILANTHROPY:
+            errors.add("campaign", _("Only a contest round runs as a selection campaign."))
     opens_on = _date(opens_on, "opens_on", errors)
     closes_on = _date(closes_on, "closes_on", errors, required=False)
     _period(opens_on, closes_on, errors, "opens_on", "closes_on")
@@ -900,6 +908,7 @@ def round_create(
         opens_on=opens_on,
         closes_on=closes_on,
         budget=parse_money(budget, "budget", errors, required=False),
+        campaign=campaign,
     )
     errors.raise_if_any()
     return _save(funding_round, acting_user=acting_user, reason=reason or _("Round opened"))
@@ -961,6 +970,7 @@ def project_award(
     starts_on=None,
     ends_on=None,
     budget_lines: Iterable[tuple[str, object]] = (),
+    entry=None,
     reason: str = "",
 ) -> FundedProject:
     """Award a project in a round: the organisation, the amount approved, the custodian when
@@ -980,6 +990,16 @@ def project_award(
     ends_on = _date(ends_on, "ends_on", errors, required=False)
     _period(starts_on, ends_on, errors)
     title = _text(title, "title", errors)
+    if entry is not None:
+        from selection.models import Entry
+
+        entry = _visible(Entry, entry, acting_user)
+        if funding_round.campaign_id is None or entry.campaign_id != funding_round.campaign_id:
+            errors.add("entry", _("The entry is not one of this round's selection campaign."))
+        elif entry.organisation_id != organisation.pk:
+            errors.add("entry", _("The entry was submitted by another organisation."))
+    elif funding_round.campaign_id is not None:
+        errors.add("entry", _("A contest round awards projects from its campaign's entries."))
     if funding_round.status not in ROUND_AWARDING:
         errors.add(
             "round",
@@ -1039,6 +1059,7 @@ def project_award(
         organisation=organisation,
         custodian=custodian,
         title=title,
+        entry=entry,
         amount_approved=amount,
         approved_on=approved_on,
         starts_on=starts_on,

@@ -12,6 +12,7 @@ from rest_framework import serializers
 from core.api import ReadModelSerializer, ReasonField, ScopedPrimaryKeyRelatedField
 from core.scoping import CHANGE, VIEW
 from registry.models import Activity, Division, Member, Organisation
+from selection.models import Campaign, Entry
 from support.choices import (
     DonationForm,
     DonorKind,
@@ -310,7 +311,17 @@ class RoundSerializer(ReadModelSerializer):
 
     class Meta:
         model = FundingRound
-        fields = ["id", "programme", "name", "year", "opens_on", "closes_on", "budget", "status"]
+        fields = [
+            "id",
+            "programme",
+            "name",
+            "year",
+            "opens_on",
+            "closes_on",
+            "budget",
+            "status",
+            "campaign",
+        ]
         read_only_fields = fields
 
 
@@ -321,6 +332,9 @@ class RoundCreateSerializer(serializers.Serializer):
     opens_on = serializers.DateField()
     closes_on = serializers.DateField(required=False, allow_null=True)
     budget = money(required=False, allow_null=True)
+    campaign = IdField(
+        queryset=Campaign.objects.all(), required=False, allow_null=True, scope_action=VIEW
+    )
     reason = ReasonField()
 
 
@@ -352,6 +366,7 @@ class ProjectSerializer(ReadModelSerializer):
             "custodian",
             "custodian_name",
             "title",
+            "entry",
             "amount_approved",
             "disbursed",
             "spent",
@@ -383,6 +398,9 @@ class ProjectCreateSerializer(serializers.Serializer):
     starts_on = serializers.DateField(required=False, allow_null=True)
     ends_on = serializers.DateField(required=False, allow_null=True)
     budget_lines = BudgetLineInput(many=True, required=False)
+    entry = IdField(
+        queryset=Entry.objects.all(), required=False, allow_null=True, scope_action=VIEW
+    )
     reason = ReasonField()
 
 
