@@ -222,7 +222,7 @@ class EndpointAccess(_Access):
         if self.list_url is not None:
             assert wanted in result_ids(api.get(self.list_url, self.list_query), self.id_key)
             for query in self.filters(world):
-                if "within" in query and role == "organisation_leader":
+                if "within" in query and role.startswith("organisation_leader"):
                     continue  # bound to an organisation, not a place: it sees no divisions
                 found = result_ids(api.get(self.list_url, query), self.id_key)
                 assert wanted in found, query
@@ -355,9 +355,10 @@ class PageAccess(_Access):
         """The pk of the sample object among the list page's ``object_list``."""
         raise NotImplementedError
 
-    def label(self, world) -> str:
-        """How the object shows in an export or on a page without ``object_list``."""
-        raise NotImplementedError
+    def label(self, world) -> str | None:
+        """How the object shows as text (an export's cell, a page without ``object_list``); if
+        given, no outside page of ``list_url`` may show it anywhere."""
+        return None
 
     def shown(self, response, world) -> bool:
         """Whether the list page (or export) shows the sample object."""
@@ -394,7 +395,7 @@ class PageAccess(_Access):
     def test_inside_sees_it(self, inside_role, world, users, client_for):
         client = client_for(users[inside_role])
         for query in self.list_queries(world):
-            if "within" in query and inside_role == "organisation_leader":
+            if "within" in query and inside_role.startswith("organisation_leader"):
                 continue  # bound to an organisation, not a place: it sees no divisions
             response = client.get(self.list_url, query)
             assert response.status_code == 200, (self.list_url, query)
@@ -419,6 +420,9 @@ class PageAccess(_Access):
             assert response.status_code == self.outside_list_status, (self.list_url, query)
             if response.status_code == 200:
                 assert not self.shown(response, world), (self.list_url, query)
+                label = self.label(world)
+                if label and not response.get("Content-Type", "").startswith(XLSX):
+                    assert label not in page_text(response), (self.list_url, query)
         for url in self.reads(world) + self.write_pages(world):
             assert client.get(url).status_code == 404, url
         posts = [(url, {"reason": "越权"}) for url in self.write_pages(world)]

@@ -110,3 +110,11 @@ def token_api():
         return client
 
     return make
+
+
+def lead(users, organisation) -> None:
+    """Make ``users["organisation_leader"]`` the leader of ``organisation`` (for an app whose
+    sample objects belong to an organisation other than the world's, e.g. a registered one)."""
+    leader = users["organisation_leader"]
+    leader.organisation = organisation
+    leader.save(update_fields=["organisation"])
