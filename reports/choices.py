@@ -38,6 +38,13 @@ class KpiKey(models.TextChoices):
     BENEFICIARIES = "beneficiaries", _("People served by funded projects (person-times)")
     LEADERS_TRAINED = "leaders_trained", _("Leaders trained this year")
     PAIRING_COVERAGE = "pairing_coverage", _("Filed organisations in a pairing")
+    # --- selection campaigns (defined in reports/kpis_selection.py) ---
+    SELECTION_ENTRIES = "selection_entries", _("Case entries submitted this year")
+    SELECTION_SHORTLISTED = "selection_shortlisted", _("Case entries shortlisted this year")
+    SELECTION_HIGH_GRADE_SHARE = (
+        "selection_high_grade_share",
+        _("3A+ organisations taking part in selection"),
+    )
 
 
 class TargetKey(models.TextChoices):

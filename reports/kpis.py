@@ -1503,5 +1503,6 @@ def register_source(name: str, source: _Source, over_time: Callable) -> None:
     _OVER_TIME[name] = over_time
 
 
-# The support programmes' KPIs register themselves (a module of their own, imported last).
-from reports import kpis_support  # noqa: E402,F401
+# The support programmes' and the selection campaigns' KPIs register themselves (modules of
+# their own, imported last).
+from reports import kpis_selection, kpis_support  # noqa: E402,F401

@@ -1767,8 +1767,13 @@ def cut_decide(
     if kind == CutKind.SHORTLIST:
         chosen_set = set(selected)
         changed = []
+        # Only the entries whose flag changes are locked and written (a category may hold
+        # thousands of entries and a quota a handful).
+        flips = Q(pk__in=chosen_set, shortlisted=False) | (
+            ~Q(pk__in=chosen_set) & Q(shortlisted=True)
+        )
         for entry in Entry.objects.select_for_update(of=("self",)).filter(
-            campaign=campaign, category=category
+            flips, campaign=campaign, category=category
         ):
             wanted = entry.pk in chosen_set
             if entry.shortlisted != wanted:

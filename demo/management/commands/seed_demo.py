@@ -21,6 +21,7 @@ from demo.dataset import (
     generate_dataset,
 )
 from demo.grading import seed_grading
+from demo.selection import seed_selection
 from registry.choices import ROLE_LEVELS, DivisionLevel, OrgStatus, OrgType, Role
 from registry.models import (
     Activity,
@@ -142,6 +143,8 @@ class Command(BaseCommand):
         self._leader_login()
         # Grading's demo (campaigns, grades, an evaluation) on top of the registry's.
         self.stdout.write(self.style.SUCCESS(seed_grading()))
+        # Selection campaigns' demo (a finished call and one in review).
+        self.stdout.write(self.style.SUCCESS(seed_selection()))
 
     # Logins
 
