@@ -10,12 +10,13 @@ from __future__ import annotations
 import datetime
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
-from decimal import ROUND_HALF_UP, Decimal
+from decimal import Decimal
 
 from django.utils.translation import gettext as _
 
+from core import scoring
 from core.dates import add_months, add_years  # noqa: F401 - the calendar arithmetic grading uses
-from grading.choices import GRADE_VALIDITY_YEARS, Aggregation, grade_label
+from grading.choices import GRADE_VALIDITY_YEARS, grade_label
 
 CENT = Decimal("0.01")
 
@@ -71,21 +72,16 @@ def level_for(score: Decimal, bands: Iterable[Band]) -> int | None:
 
 
 def round_points(value: Decimal) -> Decimal:
-    return value.quantize(CENT, rounding=ROUND_HALF_UP)
+    return scoring.round_half_up(value)
 
 
 def aggregate(totals: Sequence[Decimal], method: str, trim: int = 1) -> Decimal:
     """The score from the experts' totals: their mean, or with ``trim`` totals dropped at each
-    end (trimmed mean), rounded half-up to two places. Refuses a trimmed mean that would drop
-    every total (``ValueError``)."""
+    end (trimmed mean), rounded half-up to two places (``core.scoring``, shared with selection
+    campaigns). Refuses a trimmed mean that would drop every total (``ValueError``)."""
     if not totals:
         raise ValueError("no totals")
-    values = sorted(Decimal(total) for total in totals)
-    if method == Aggregation.TRIMMED_MEAN:
-        if len(values) <= 2 * trim:
-            raise ValueError(f"a trimmed mean dropping {trim} at each end needs {2 * trim + 1}")
-        values = values[trim : len(values) - trim]
-    return round_points(sum(values, Decimal(0)) / len(values))
+    return scoring.aggregate(totals, method, trim)
 
 
 def valid_until(awarded_on: datetime.date) -> datetime.date:
@@ -110,16 +106,5 @@ def weighted_total(values: dict[str, Decimal], weights: dict[str, Decimal]) -> D
     return round_points(total / weight_sum)
 
 
-def competition_ranks(totals: Sequence[tuple[int, Decimal]]) -> dict[int, int]:
-    """Ranks by total, highest first; equal totals share a rank and the next rank skips
-    (1, 2, 2, 4). ``totals`` is (key, total) pairs."""
-    ordered = sorted(totals, key=lambda item: item[1], reverse=True)
-    ranks: dict[int, int] = {}
-    previous = None
-    rank = 0
-    for position, (key, total) in enumerate(ordered, start=1):
-        if total != previous:
-            rank = position
-            previous = total
-        ranks[key] = rank
-    return ranks
+#: ranks by total, equal totals sharing a rank (1, 2, 2, 4): ``core.scoring``'s
+competition_ranks = scoring.competition_ranks
