@@ -2,9 +2,9 @@
 
     gunicorn -c config/gunicorn.py
 
-Every value can be changed from the environment. The defaults were chosen with the load test
-(bench/load.py, docs/performance.md): on 2 cores with PostgreSQL on the same machine, 4 sync
-workers gave the highest mixed rate; more workers only queue on the CPUs.
+Every value can be changed from the environment. Sync workers, 2 per CPU by default: a request
+is CPU work in Python and in the database, which on a small machine share the same cores
+(sizing: docs/deployment.md, load test: bench/load.py and docs/performance.md).
 """
 
 import os
