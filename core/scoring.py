@@ -102,3 +102,23 @@ def competition_ranks(totals: Sequence[tuple]) -> dict:
             previous = total
         ranks[key] = rank
     return ranks
+
+
+def aggregate_sums(count: int, total, highest, lowest, method: str, trim: int = 1) -> Decimal:
+    """The same result as :func:`aggregate`, from what a database ``GROUP BY`` gives (the
+    number of scores, their sum, the highest and the lowest), so that a panel's scores need not
+    be fetched one by one. Only the mean and the trimmed mean dropping one score at each end
+    can be computed so (``ValueError`` otherwise)."""
+    if count < minimum_for(method, trim) or count == 0:
+        raise ValueError("too few scores")
+    total = Decimal(total)
+    if method == MEAN:
+        return round_half_up(total / count)
+    if method == TRIMMED_MEAN and trim == 1:
+        return round_half_up((total - Decimal(highest) - Decimal(lowest)) / (count - 2))
+    raise ValueError(f"{method!r} (trim {trim}) needs every score")
+
+
+def summable(method: str, trim: int = 1) -> bool:
+    """Whether :func:`aggregate_sums` can compute ``method``."""
+    return method == MEAN or (method == TRIMMED_MEAN and trim == 1)

@@ -316,3 +316,18 @@ def test_results_recomputed_from_history(scored, district_officer):
     top_then = {r.entry_id for r in then.rows if r.award == "top"}
     top_now = {r.entry_id for r in now.rows if r.award == "top"}
     assert entries[3].pk in top_then and entries[4].pk in top_now
+
+
+def test_the_database_sums_agree_with_the_scores_one_by_one(scored, district_officer):
+    """Means and trimmed means are computed from GROUP BY sums; a median from the sheets one by
+    one: both agree with core.scoring on the sheets themselves."""
+    _campaign, _categories, entries, stage = scored
+    by_entry = {}
+    for entry_id, total in stage.sheets.values_list("entry_id", "total"):
+        by_entry.setdefault(entry_id, []).append(total)
+    for method in ("mean", "median"):
+        stage.aggregation = method
+        found = selectors.stage_scores(stage, [e.pk for e in entries])
+        for entry in entries:
+            assert found[entry.pk].value == scoring.aggregate(by_entry[entry.pk], method)
+            assert found[entry.pk].spread == scoring.spread(by_entry[entry.pk])
