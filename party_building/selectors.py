@@ -27,7 +27,6 @@ from django.db.models.functions import Coalesce, StrIndex, Substr
 from django.db.models.lookups import IsNull
 from django.utils import timezone
 
-from core.exceptions import OutOfJurisdiction
 from party_building.choices import CoverageFigure, CoverageMode, PartyOrganisationKind
 from party_building.models import (
     InstructorAssignment,
@@ -37,6 +36,7 @@ from party_building.models import (
 )
 from registry.choices import DivisionLevel, OrgStatus, PartyStatus
 from registry.models import PATH_SEPARATOR, Division, Member, Organisation
+from registry.nodes import node_in_scope
 
 # --- coverage of organisations ---------------------------------------------------------------
 
@@ -145,15 +145,6 @@ def follow_up_organisations(*, user, on: datetime.date | None = None) -> QuerySe
 
 
 # --- coverage figures ------------------------------------------------------------------------
-
-
-def node_in_scope(node: Division | str, *, user) -> Division:
-    """The division (or division code) if ``user`` may view it; ``OutOfJurisdiction`` if not."""
-    code = node.pk if isinstance(node, Division) else node
-    found = Division.objects.restrict(user).filter(pk=code).first()
-    if found is None:
-        raise OutOfJurisdiction()
-    return found
 
 
 def _child_code(path_field: str, node_path: str):

@@ -57,8 +57,10 @@ from django.db.models.functions import Lead, StrIndex, Substr
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from core.dates import add_months
 from core.exceptions import OutOfJurisdiction
 from core.scoping import VIEW, jurisdiction_of
+from grading.choices import EXPIRING_WITHIN_MONTHS, GradeLevel
 from oversight.choices import ReportStatus
 from oversight.models import AnnualReport, DormancyCase, OversightSettings
 from oversight.services.annual_reports import owing_q
@@ -72,6 +74,7 @@ from registry.choices import (
     OrgStatus,
 )
 from registry.models import PATH_SEPARATOR, Application, BrandProject, Division, Organisation
+from registry.nodes import node_in_scope
 from reports.choices import DrillPart, KpiKey, KpiUnit, TargetKey
 from reports.models import DEFAULT_TARGETS, KpiTarget
 
@@ -80,10 +83,6 @@ try:  # the grading app provides grade awards; without it the grading KPIs stay 
 except ImportError:  # pragma: no cover
     GradeAward = None
 
-#: grades at or above this level count as "3A+" (priority for purchased services)
-HIGH_GRADE = 3
-#: a grade "expires soon" when its last valid day is within this many months
-EXPIRY_MONTHS = 6
 #: how a community is known to be rural: the statistics' villagers' committees (村民委员会,
 #: 村委会; 嘎查 in Inner Mongolia) and village names; everything else is urban (居委会, 社区).
 #: The statistical urban-rural code is not in the division files, so the name decides.
@@ -370,20 +369,8 @@ def _resolve_as_of(as_of: datetime.date | None) -> tuple[datetime.date, bool]:
     return as_of, as_of == today
 
 
-def _node_in_scope(scope: Division | str, user) -> Division:
-    code = scope.pk if isinstance(scope, Division) else str(scope or "")
-    # A code no division can have is answered before it reaches the database (a NUL byte is an
-    # error in PostgreSQL, not a miss).
-    if not code or len(code) > 12 or "\x00" in code:
-        raise OutOfJurisdiction()
-    node = Division.objects.restrict(user, VIEW).filter(pk=code).first()
-    if node is None:
-        raise OutOfJurisdiction()
-    return node
-
-
 def _context(scope, user, as_of, *, live: bool | None = None, targets=None) -> _Context:
-    node = _node_in_scope(scope, user)
+    node = node_in_scope(scope, user=user)
     as_of, is_today = _resolve_as_of(as_of)
     return _Context(
         node=node,
@@ -608,14 +595,7 @@ def _awards(ctx: _Context) -> QuerySet:
 
 
 def _expiry_horizon(ctx: _Context) -> datetime.date:
-    month = ctx.as_of.month - 1 + EXPIRY_MONTHS
-    year, month = ctx.as_of.year + month // 12, month % 12 + 1
-    day = ctx.as_of.day
-    while True:
-        try:
-            return datetime.date(year, month, day)
-        except ValueError:
-            day -= 1
+    return add_months(ctx.as_of, EXPIRING_WITHIN_MONTHS)
 
 
 def _expiring_q(ctx: _Context) -> Q:
@@ -993,7 +973,9 @@ _KPIS: dict[str, _Kpi] = {
             KpiKey.GRADED_3A_PLUS,
             {
                 "awards": lambda ctx: {
-                    "graded_high": _count(Q(level__gte=HIGH_GRADE), "organisation", distinct=True)
+                    "graded_high": _count(
+                        Q(level__gte=GradeLevel.HIGH), "organisation", distinct=True
+                    )
                 }
             },
             lambda row: (row["graded_high"], None),
@@ -1155,7 +1137,7 @@ def kpi_trend(
     number of dates (see ``_trend_figures``); today, if asked, is the live report's own queries.
     """
     key = KpiKey(key).value
-    node = _node_in_scope(scope, user)
+    node = node_in_scope(scope, user=user)
     targets = KpiTarget.resolved()
     config = OversightSettings.current()
     contexts = []
@@ -1412,7 +1394,7 @@ def _drill_numerator(ctx: _Context, key: str) -> QuerySet:
     if key == KpiKey.EXITS:
         return _organisations(ctx).filter(_exited_q(ctx)).values("id")
     if key == KpiKey.GRADED_3A_PLUS:
-        return _awards(ctx).filter(level__gte=HIGH_GRADE).values("organisation_id")
+        return _awards(ctx).filter(level__gte=GradeLevel.HIGH).values("organisation_id")
     if key == KpiKey.GRADES_EXPIRING:
         return _awards(ctx).filter(_expiring_q(ctx)).values("organisation_id")
     if key in (KpiKey.FILINGS_APPROVED, KpiKey.FILING_REVIEW_DAYS):
