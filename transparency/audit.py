@@ -169,13 +169,15 @@ def _index_rows_in_database(tracked: TrackedModel, rows) -> tuple[int, int]:
 
     select, params = _index_columns(tracked, rows.order_by()).query.sql_with_params()
     nodes = ", ".join(
-        f"COALESCE(split_part(q.p, '/', {depth + 1}), '')" for depth in range(AUDIT_DEPTH)
+        f"COALESCE(split_part(q.p::text, '/', {depth + 1}), '')" for depth in range(AUDIT_DEPTH)
     )
     table = connection.ops.quote_name(AuditEvent._meta.db_table)
     sql = (
         f"WITH written AS (INSERT INTO {table} (content_type_id, history_id, history_date, "
         "history_type, user_id, organisation_id, node0, node1, node2, node3, node4) "
-        f"SELECT %s, q.h, q.d, q.t, q.u, q.o, {nodes} FROM ({select}) AS q (h, d, t, u, o, p) "
+        # The casts: a column that is a bare NULL in the subquery would otherwise be text.
+        f"SELECT %s, q.h, q.d, q.t, q.u::bigint, q.o::bigint, {nodes} "
+        f"FROM ({select}) AS q (h, d, t, u, o, p) "
         "ON CONFLICT (content_type_id, history_id) DO NOTHING RETURNING history_id) "
         "SELECT COUNT(*), COALESCE(MAX(history_id), 0) FROM written"
     )
@@ -492,8 +494,15 @@ def object_history(user, key: str, object_id: str) -> tuple[TrackedModel, list[A
 # --- describing history rows ---------------------------------------------------------------------
 
 
-def _tracked_fields(model) -> list[models.Field]:
-    return [f for f in model._meta.concrete_fields if f.name not in UNINTERESTING]
+def _tracked_fields(tracked: TrackedModel) -> list[models.Field]:
+    """The live model's fields that its history keeps (simple-history may exclude some: a
+    user's password), less those that change on every save."""
+    kept = {f.attname for f in tracked.history._meta.concrete_fields}
+    return [
+        f
+        for f in tracked.model._meta.concrete_fields
+        if f.name not in UNINTERESTING and f.attname in kept
+    ]
 
 
 def _previous_versions(tracked: TrackedModel, rows: list) -> dict[int, object]:
@@ -639,7 +648,7 @@ def describe_history(
         names.want(Organisation, organisation_id)
         before = previous.get((tracked.key, row.history_id))
         if before is not None:
-            for model_field in _tracked_fields(tracked.model):
+            for model_field in _tracked_fields(tracked):
                 if model_field.is_relation:
                     names.want(model_field.related_model, getattr(before, model_field.attname))
                     names.want(model_field.related_model, getattr(row, model_field.attname))
@@ -652,7 +661,7 @@ def describe_history(
         changes = []
         if before is not None:
             personal = None
-            for model_field in _tracked_fields(tracked.model):
+            for model_field in _tracked_fields(tracked):
                 old = getattr(before, model_field.attname)
                 new = getattr(row, model_field.attname)
                 if old == new:
