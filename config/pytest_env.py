@@ -3,7 +3,8 @@
 
 Tests run with the production defaults (DEBUG off, no demo mode), except what needs a real
 deployment: a fixed secret key, plain-HTTP requests (no redirect to HTTPS, cookies without the
-Secure flag) and static files without collectstatic's manifest. A variable already set wins.
+Secure flag), static files without collectstatic's manifest, and the city's KPI export in the
+request. A variable already set wins.
 The production values themselves are tested by tests/deploy/ in a subprocess.
 """
 
@@ -15,6 +16,9 @@ TEST_ENVIRONMENT = {
     "SECURE_COOKIES": "false",
     "SECURE_HSTS_SECONDS": "0",
     "STATIC_MANIFEST": "false",
+    # the dashboards' own tests read the city's export in the request; tests/jobs/ turn the
+    # default (city and province exports as jobs) back on
+    "JOB_KPI_EXPORT_LEVELS": "province",
 }
 
 for _name, _value in TEST_ENVIRONMENT.items():

@@ -200,6 +200,8 @@ JOB_KEEP_DAYS = env_int("JOB_KEEP_DAYS", 7)
 # JOB_EXPORT_ROWS, run as jobs; smaller ones answer at once.
 JOB_IMPORT_BYTES = env_int("JOB_IMPORT_BYTES", 512 * 1024)
 JOB_EXPORT_ROWS = env_int("JOB_EXPORT_ROWS", 5000)
+# KPI exports of nodes at these levels run as jobs (every KPI of the node and each child).
+JOB_KPI_EXPORT_LEVELS = env_list("JOB_KPI_EXPORT_LEVELS", "province,city")
 
 REST_FRAMEWORK = {
     # Token first: an unauthenticated request gets 401 with WWW-Authenticate: Token.

@@ -34,6 +34,7 @@ from registry.models import Division
 from reports import charts
 from reports.choices import DrillPart, KpiUnit
 from reports.exports import kpi_report_xlsx
+from reports.jobs import kpi_export_enqueue, runs_as_job
 from reports.kpis import (
     KpiDefinition,
     KpiReport,
@@ -473,6 +474,13 @@ class ExportView(AsOfMixin, View):
 
     def get(self, request, *args, **kwargs):
         self.node = node_in_scope(request.user, kwargs["code"])
+        if runs_as_job(self.node):
+            try:
+                as_of = self.as_of
+            except ValidationError as error:
+                return self.invalid(error, node=self.node)
+            job, _created = kpi_export_enqueue(user=request.user, node=self.node, as_of=as_of)
+            return redirect("jobs:detail", job.pk)
         try:
             report = kpi_report(scope=self.node, user=request.user, as_of=self.as_of)
         except ValidationError as error:

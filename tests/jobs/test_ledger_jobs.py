@@ -164,3 +164,27 @@ def test_an_export_of_a_division_outside_the_jurisdiction_is_404_not_a_job(clien
         reverse("excel:export", args=["groups"]) + f"?within={MALUAN_COMMUNITY}"
     )
     assert response.status_code == 404 and not Job.objects.exists()
+
+
+def test_the_city_kpi_export_is_a_job_and_a_district_one_is_not(
+    client_for, city_officer, street_officer, run_worker, settings
+):
+    settings.JOB_KPI_EXPORT_LEVELS = ["province", "city"]
+    client = client_for(city_officer)
+    district = client.get(reverse("reports:export", args=["440310"]))
+    assert district.status_code == 200 and not Job.objects.exists()
+    response = client.get(reverse("reports:export", args=["4403"]))
+    job = Job.objects.get()
+    assert response["Location"] == reverse("jobs:detail", args=[job.pk])
+    run_worker()
+    job.refresh_from_db()
+    assert job.status == JobStatus.SUCCEEDED, job.error
+    download = client.get(reverse("jobs:download", args=[job.pk]))
+    book = load_workbook(io.BytesIO(b"".join(download.streaming_content)))
+    assert "kpis-4403-" in download["Content-Disposition"] and book.sheetnames
+    # out of scope: 404 before any job; a bad date: the form's error, no job
+    assert (
+        client_for(street_officer).get(reverse("reports:export", args=["4403"])).status_code == 404
+    )
+    bad = client.get(reverse("reports:export", args=["4403"]) + "?as_of=2999-01-01")
+    assert bad.status_code == 400 and Job.objects.count() == 1
