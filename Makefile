@@ -39,7 +39,7 @@ run: demo
 serve: install
 	@case "$${DATABASE_URL:-}" in postgres://* | postgresql://*) ;; \
 	  *) echo "make serve: set DATABASE_URL=postgres://... (docs/deployment.md)" >&2; exit 2 ;; esac
-	$(PY) manage.py check --deploy --fail-level WARNING
+	$(PY) manage.py check --deploy --tag security --fail-level WARNING
 	$(PY) manage.py migrate --noinput
 	$(PY) manage.py collectstatic --noinput -v 0
 	$(VENV)/bin/gunicorn -c config/gunicorn.py

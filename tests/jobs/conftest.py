@@ -1,6 +1,14 @@
 import pytest
+from django.utils import translation
 from django_tasks_db.management.commands import db_worker
 from django_tasks_db.management.commands.db_worker import Worker
+
+
+@pytest.fixture(autouse=True)
+def in_english():
+    """Jobs started outside a request take the active language (Chinese by default)."""
+    with translation.override("en"):
+        yield
 
 
 @pytest.fixture(autouse=True)

@@ -27,8 +27,10 @@ with connection.schema_editor() as editor:
 
 ENQUEUE = """
 import sys, django; django.setup()
+from django.utils import translation
 from registry.models import User
 from jobs.services import job_enqueue
+translation.activate("en")
 from tests.jobs.sample_jobs import groups_slowly
 user, _ = User.objects.get_or_create(username="clerk")
 params = {"count": 50, "marker": sys.argv[1]}
