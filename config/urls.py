@@ -19,6 +19,7 @@ urlpatterns = [
     path("excel/", include("registry.urls_excel")),
     path("party/", include("party_building.urls")),
     path("grading/", include("grading.urls")),
+    path("support/", include("support.urls")),
     path("selection/", include("selection.urls")),
     path("oversight/", include("oversight.urls")),
     path("reports/", include("reports.urls")),

@@ -87,7 +87,7 @@ class TestResidencies(SupportEndpoint):
     def create_body(self, world):
         body = {
             "platform": world.platform.pk,
-            "organisation": world.other_organisation.pk,
+            "organisation": world.organisation.pk,
             "started_on": "2024-02-01",
         }
         return body, "organisation"
