@@ -20,7 +20,8 @@ counts can be compared: they do not depend on the number of entries.
     .venv/bin/python bench/selection.py --database-url postgres://u:p@host/scratch
 
 With PostgreSQL the named database is dropped and recreated: point it at a scratch database.
-Entries, assignments and sheets are bulk-inserted without history rows (this measures reads);
+Entries are bulk-inserted with their history rows, assignments and sheets without (they are
+append-only; this measures reads);
 everything after the scoring goes through the services. Prints the figures; asserts nothing.
 """
 
@@ -74,6 +75,7 @@ def build(entries: int, experts: int, sheets_per_entry: int, seed: int, officer,
     """A city call with its entries scored (bulk-inserted); returns (campaign, review stage)."""
     from django.db import connection, reset_queries
     from django.utils import timezone
+    from simple_history.utils import bulk_create_with_history
 
     from grading.models import Expert
     from registry.choices import DivisionLevel, OrgField, OrgStatus, OrgType
@@ -130,7 +132,7 @@ def build(entries: int, experts: int, sheets_per_entry: int, seed: int, officer,
         batch_size=BATCH,
     )
     now = timezone.now()
-    rows = Entry.objects.bulk_create(
+    rows = bulk_create_with_history(
         [
             Entry(
                 campaign=campaign,
@@ -148,7 +150,10 @@ def build(entries: int, experts: int, sheets_per_entry: int, seed: int, officer,
             )
             for i, org in enumerate(organisations)
         ],
+        Entry,
         batch_size=BATCH,
+        default_user=officer,
+        default_change_reason="bench",
     )
     EntryRevision.objects.bulk_create(
         [
@@ -366,9 +371,7 @@ def main():
                 uploaded_by=officer,
             ).file.save(f"bench-{entry.pk}-{number}.jpg", picture, save=True)
     load = os.getloadavg()[0]
-    print(
-        f"\ncase book: {len(awarded)} cases (load average {load:.1f} on {os.cpu_count()} CPUs)"
-    )
+    print(f"\ncase book: {len(awarded)} cases (load average {load:.1f} on {os.cpu_count()} CPUs)")
     pdf, book_s, _q = timed("case book PDF", lambda: documents.case_book_pdf(campaign), repeat=1)
     print(f"  {'size':<62} {len(pdf) / 1024 / 1024:9.1f} MB")
     certificate = campaign.entries.filter(certificate__isnull=False).first().certificate

@@ -21,6 +21,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from core.scoping import VIEW, jurisdiction_of
+from grading.choices import GradeLevel
 from reports import kpis as k
 from reports.choices import KpiKey, KpiUnit
 from selection.choices import EntryStatus
@@ -73,7 +74,7 @@ k.register_source("selection_entries", k._Source(_entries, "division__path"), _e
 
 
 def _high_grade_ids(ctx) -> QuerySet:
-    return k._awards(ctx).filter(level__gte=k.HIGH_GRADE).values("organisation_id")
+    return k._awards(ctx).filter(level__gte=GradeLevel.HIGH).values("organisation_id")
 
 
 def _define(key: KpiKey, description, unit: str) -> k.KpiDefinition:
@@ -149,7 +150,7 @@ SELECTION_KPIS = [
                 },
                 "awards": lambda ctx: {
                     "selection_high": k._count(
-                        Q(level__gte=k.HIGH_GRADE), "organisation", distinct=True
+                        Q(level__gte=GradeLevel.HIGH), "organisation", distinct=True
                     )
                 },
             },

@@ -319,11 +319,12 @@ def stage_ranking(stage: Stage, *, as_of=None, category=None) -> dict[int, list[
     taking_part = participants(stage.campaign, stage=stage, as_of=as_of, category=category)
     scores = stage_scores(stage, taking_part, as_of=as_of, category=category)
     by_category: dict[int, list[RankedEntry]] = defaultdict(list)
+    label = stage.label  # translated once, not per entry
     for entry_id, category_id in taking_part.items():
         score = scores[entry_id]
         row = RankedEntry(entry_id, category_id, score.value, disagreement=score.disagreement)
         if score.value is None:
-            row.missing.append(stage.label)
+            row.missing.append(label)
         by_category[category_id].append(row)
     for rows in by_category.values():
         _rank(rows)
@@ -381,18 +382,19 @@ class Results:
 
 
 def compute_results(
-    campaign: Campaign, *, formula: ResultFormula | None = None, as_of=None
+    campaign: Campaign, *, formula: ResultFormula | None = None, as_of=None, category=None
 ) -> Results:
     """Rank the entries in the final results of every category by the results formula (the one
     in force at ``as_of`` unless given): each stage with a weight gives its raw results, which
     are normalised within the category and weighted; the total is rounded half-up to two places.
     An entry without a result at a weighted stage is listed with what it misses, unranked.
-    Awards come from the cuts in force: top entries, then the shortlist."""
+    Awards come from the cuts in force: top entries, then the shortlist. With ``category``, only
+    that category is computed."""
     formula = formula or formula_in_force(campaign, as_of)
     results = Results(formula=formula, as_of=as_of)
     if formula is None:
         return results
-    taking_part = participants(campaign, as_of=as_of)
+    taking_part = participants(campaign, as_of=as_of, category=category)
     stages = [
         s
         for s in Stage.objects.filter(campaign=campaign).order_by("position")
@@ -409,7 +411,8 @@ def compute_results(
     for stage in stages:
         weight = formula.weight_of(stage.pk)
         method = formula.normalisation_of(stage.pk)
-        scores = stage_scores(stage, taking_part, as_of=as_of)
+        label, weight_text = stage.label, str(weight)  # once per stage, not per entry
+        scores = stage_scores(stage, taking_part, as_of=as_of, category=category)
         for entry_ids in by_category_ids.values():
             raw = {pk: scores[pk].value for pk in entry_ids if scores[pk].value is not None}
             normalised = rules.normalise(raw, method)
@@ -417,7 +420,7 @@ def compute_results(
                 score = scores[pk]
                 row = rows[pk]
                 if score.value is None:
-                    row.missing.append(stage.label)
+                    row.missing.append(label)
                     continue
                 contribution = normalised[pk] * weight / rules.HUNDRED
                 sums[pk] += contribution
@@ -425,7 +428,7 @@ def compute_results(
                 row.breakdown.append(
                     {
                         "stage": stage.pk,
-                        "label": stage.label,
+                        "label": label,
                         "kind": stage.kind,
                         "raw": str(score.value),
                         "sheets": score.sheets,
@@ -433,7 +436,7 @@ def compute_results(
                         "disagreement": score.disagreement,
                         "normalisation": method,
                         "normalised": str(scoring.round_half_up(normalised[pk])),
-                        "weight": str(weight),
+                        "weight": weight_text,
                         "contribution": str(scoring.round_half_up(contribution)),
                     }
                 )

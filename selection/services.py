@@ -1692,7 +1692,9 @@ def cut_decide(
         formula = selectors.formula_in_force(campaign)
         if formula is None:
             raise ValidationError({"kind": [_("Publish the results formula first.")]})
-        rows = selectors.compute_results(campaign, formula=formula).by_category.get(category.pk, [])
+        rows = selectors.compute_results(
+            campaign, formula=formula, category=category
+        ).by_category.get(category.pk, [])
     else:
         raise ValidationError({"kind": [_("Choose the shortlist or the top entries.")]})
     if not quota:

@@ -11,6 +11,7 @@ from django.core.exceptions import ValidationError
 from django.http import FileResponse, Http404, HttpResponse
 from django.shortcuts import get_object_or_404, redirect
 from django.urls import reverse
+from django.utils import timezone
 from django.utils.dateparse import parse_datetime
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
@@ -206,7 +207,12 @@ class ResultsView(LoginRequiredMixin, TemplateView):
         campaign = get_object_or_404(Campaign.objects.restrict(self.request.user), pk=kwargs["pk"])
         campaign = _internal(self.request.user, campaign)
         raw = self.request.GET.get("as_of", "")[:40]
-        as_of = parse_datetime(raw) if raw and "\x00" not in raw else None
+        try:
+            as_of = parse_datetime(raw) if raw and "\x00" not in raw else None
+        except ValueError:  # well-formed but impossible (a 13th month)
+            as_of = None
+        if as_of is not None and timezone.is_naive(as_of):
+            as_of = timezone.make_aware(as_of)
         results = selectors.compute_results(campaign, as_of=as_of)
         entries = {
             e.pk: e

@@ -46,7 +46,34 @@ def timeline_sources(organisation) -> list:
     ]
 
 
+def pairings_of(organisation_ids) -> dict[int, set[int]]:
+    """The organisations paired with each of ``organisation_ids`` today (both directions), for
+    the selection campaigns' conflict-of-interest check (an expert from a paired organisation
+    does not review its partner's entry)."""
+    from collections import defaultdict
+
+    from django.db.models import Q
+    from django.utils import timezone
+
+    from support.choices import PairingStatus
+    from support.models import Pairing
+
+    ids = list(organisation_ids)
+    today = timezone.localdate()
+    found: dict[int, set[int]] = defaultdict(set)
+    pairs = Pairing.objects.filter(Q(mentor_id__in=ids) | Q(mentee_id__in=ids)).filter(
+        status=PairingStatus.ACTIVE, starts_on__lte=today, ends_on__gte=today
+    )
+    for mentor, mentee in pairs.values_list("mentor_id", "mentee_id"):
+        found[mentor].add(mentee)
+        found[mentee].add(mentor)
+    return found
+
+
 def register() -> None:
+    from selection.conflicts import register_pairing_source
+
     register_role_jurisdiction(Role.PLATFORM_OPERATOR, operator_jurisdiction)
     register_organisation_panel("support/includes/org_panel.html")
     register_timeline_source(timeline_sources)
+    register_pairing_source(pairings_of)

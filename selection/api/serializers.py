@@ -217,11 +217,16 @@ class FormulaSerializer(serializers.Serializer):
     note = serializers.CharField(max_length=2000, required=False, allow_blank=True)
 
 
+MAX_ID = 2**63 - 1
+
+
 class CutSerializer(serializers.Serializer):
-    category = serializers.IntegerField(min_value=1)
+    category = serializers.IntegerField(min_value=1, max_value=MAX_ID)
     kind = serializers.ChoiceField(choices=CutKind.choices)
     tie_break = serializers.ListField(
-        child=serializers.IntegerField(min_value=1), required=False, max_length=1000
+        child=serializers.IntegerField(min_value=1, max_value=MAX_ID),
+        required=False,
+        max_length=1000,
     )
     reason = ReasonField()
 
@@ -275,7 +280,7 @@ class EntrySerializer(PersonalDataSerializerMixin, ReadModelSerializer):
 
 class EntryCreateSerializer(serializers.Serializer):
     campaign = ScopedPrimaryKeyRelatedField(queryset=Campaign.objects.all(), scope_action=VIEW)
-    category = serializers.IntegerField(min_value=1)
+    category = serializers.IntegerField(min_value=1, max_value=MAX_ID)
     organisation = ScopedPrimaryKeyRelatedField(
         queryset=Organisation.objects.all(), scope_action=CHANGE, required=False
     )

@@ -89,7 +89,10 @@ def _as_of(request) -> datetime.datetime | None:
     raw = request.query_params.get("as_of")
     if not raw:
         return None
-    moment = parse_datetime(raw[:40]) if "\x00" not in raw else None
+    try:
+        moment = parse_datetime(raw[:40]) if "\x00" not in raw else None
+    except ValueError:  # well-formed but impossible (a 13th month)
+        moment = None
     if moment is None:
         raise exceptions.ValidationError(
             {"as_of": [_("Give a moment as 2023-07-03T12:00:00+08:00.")]}

@@ -234,3 +234,27 @@ def test_a_stage_closes_only_when_every_sheet_is_in(call, district_officer):
     services.assignments_balance(stage=stage, acting_user=district_officer)
     with pytest.raises(TransitionNotAllowed, match="4 assigned sheets are missing"):
         services.stage_close(stage=stage, acting_user=district_officer)
+
+
+def test_a_pairing_recorded_by_the_support_app_is_a_conflict(call, district_officer):
+    """support registers its pairings (support/hooks.py): an expert on the roster of the
+    registered organisation that guides the submitter is refused."""
+    import datetime
+
+    from registry.choices import OrgStatus
+    from support.models import Pairing
+
+    _campaign, stage, entry, _other, experts = call
+    mentee = entry.organisation
+    mentee.status = OrgStatus.FILED
+    mentee.save()
+    mentor = make_org("坪山区社工服务中心（结对）")
+    Pairing.objects.create(
+        mentor=mentor,
+        mentee=mentee,
+        starts_on=datetime.date.today() - datetime.timedelta(days=30),
+        ends_on=datetime.date.today() + datetime.timedelta(days=300),
+    )
+    Member.objects.create(organisation=mentor, name="某社工", phone=experts[2].phone)
+    message = refused(stage, entry, experts[2], district_officer)
+    assert "paired organisation" in message and "坪山区社工服务中心（结对）" in message
