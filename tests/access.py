@@ -305,9 +305,16 @@ def cell_texts(content: bytes) -> list[str]:
     ]
 
 
+def content_of(response) -> bytes:
+    """The body of a response, streamed or not (exports stream)."""
+    if getattr(response, "streaming", False):
+        return b"".join(response.streaming_content)
+    return response.content
+
+
 def page_text(response) -> str:
     """What a page shows, without what the user typed into its inputs."""
-    return re.sub(r'value="[^"]*"', "", response.content.decode())
+    return re.sub(r'value="[^"]*"', "", content_of(response).decode())
 
 
 class PageAccess(_Access):
@@ -363,7 +370,7 @@ class PageAccess(_Access):
     def shown(self, response, world) -> bool:
         """Whether the list page (or export) shows the sample object."""
         if response.get("Content-Type", "").startswith(XLSX):
-            return any(self.label(world) in text for text in cell_texts(response.content))
+            return any(self.label(world) in text for text in cell_texts(content_of(response)))
         context = response.context
         if context is not None and "object_list" in context:
             return self.object_id(world) in {row.pk for row in context["object_list"]}

@@ -19,13 +19,13 @@ def maluan_staff(make_user):
     return make_user(Role.COMMUNITY_STAFF, MALUAN_COMMUNITY, username="staff-maluan")
 
 
-class World:
+class TwoStreets:
     """Two registered organisations in two streets of one district (坪山 and 马峦), each with an
     overdue report, an abnormal-list entry and a dormancy case made by a scan on 2025-06-01."""
 
 
 @pytest.fixture
-def world(staff, street_officer, district_officer, other_street_officer, maluan_staff):
+def two_streets(staff, street_officer, district_officer, other_street_officer, maluan_staff):
     here = registered(staff, street_officer, district_officer, entered=D(2023, 3, 1))
     there = registered(
         maluan_staff,
@@ -37,7 +37,7 @@ def world(staff, street_officer, district_officer, other_street_officer, maluan_
     )
     activity(here, staff, D(2023, 6, 1))
     lifecycle_scan(today=D(2025, 6, 1))
-    world = World()
+    world = TwoStreets()
     world.here, world.there = here, there
     for name, organisation in (("here", here), ("there", there)):
         setattr(world, f"{name}_report", AnnualReport.objects.get(organisation=organisation))

@@ -17,7 +17,9 @@ pytestmark = pytest.mark.django_db
 CombinedFilterSet = OrganisationFilterSet  # registry/filters.py mixes the list filters in
 
 
-def test_the_mixin_adds_both_list_filters_to_the_organisation_filterset(world, district_officer):
+def test_the_mixin_adds_both_list_filters_to_the_organisation_filterset(
+    two_streets, district_officer
+):
     request = RequestFactory().get("/")
     request.user = district_officer
     queryset = Organisation.objects.restrict(district_officer)
@@ -25,13 +27,13 @@ def test_the_mixin_adds_both_list_filters_to_the_organisation_filterset(world, d
         CombinedFilterSet.base_filters
     )
     listed = CombinedFilterSet({"on_abnormal_list": "true"}, queryset=queryset, request=request)
-    assert set(listed.qs) == {world.here, world.there}
+    assert set(listed.qs) == {two_streets.here, two_streets.there}
     filtered = CombinedFilterSet(
         {"on_abnormal_list": "true", "within": "440310001"}, queryset=queryset, request=request
     )
-    assert list(filtered.qs) == [world.here]
+    assert list(filtered.qs) == [two_streets.here]
     assert not CombinedFilterSet({"on_serious_list": "true"}, queryset=queryset, request=request).qs
-    assert set(organisations_on_credit_list(queryset)) == {world.here, world.there}
+    assert set(organisations_on_credit_list(queryset)) == {two_streets.here, two_streets.there}
 
 
 def test_the_panel_shows_the_lists_with_dates_and_reasons_and_the_reports(
