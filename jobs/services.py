@@ -327,7 +327,8 @@ def jobs_reap(queryset=None) -> int:
         jobs = list(Job.objects.select_for_update().filter(pk__in=dead, status=JobStatus.RUNNING))
         for job in jobs:
             job.status = JobStatus.FAILED
-            job.error = str(WORKER_DIED)
+            with translation.override(job.language or settings.LANGUAGE_CODE):
+                job.error = str(WORKER_DIED)
             job.finished_at = timezone.now()
             job.save(update_fields=["status", "error", "finished_at"])
         task_ids = [job.task_result_id for job in jobs if job.task_result_id]

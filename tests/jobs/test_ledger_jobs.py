@@ -186,5 +186,10 @@ def test_the_city_kpi_export_is_a_job_and_a_district_one_is_not(
     assert (
         client_for(street_officer).get(reverse("reports:export", args=["4403"])).status_code == 404
     )
-    bad = client.get(reverse("reports:export", args=["4403"]) + "?as_of=2999-01-01")
+    bad = client.get(reverse("reports:export", args=["4403"]) + "?as_of=not-a-date")
     assert bad.status_code == 400 and Job.objects.count() == 1
+    # a future day is refused by the KPIs themselves: the job says why
+    client.get(reverse("reports:export", args=["4403"]) + "?as_of=2999-01-01")
+    run_worker()
+    future = Job.objects.exclude(pk=job.pk).get()
+    assert future.status == JobStatus.FAILED and future.error and not future.result
