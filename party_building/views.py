@@ -19,6 +19,7 @@ from django.views.generic import DetailView, ListView, TemplateView
 from django_filters.views import FilterView
 
 from core.history import history_entries
+from core.masking import mask_value, sees_personal_data
 from core.scoping import CHANGE
 from core.views import ScopedQuerysetMixin, ServiceFormView
 from party_building import services
@@ -268,6 +269,18 @@ class PartyInstructorListView(ScopedQuerysetMixin, FilterView):
     def get_queryset(self):
         return super().get_queryset().select_related("division")
 
+    def get_context_data(self, **kwargs):
+        context = super().get_context_data(**kwargs)
+        for instructor in context["object_list"]:
+            instructor.shown_phone = _shown_phone(self.request.user, instructor)
+        return context
+
+
+def _shown_phone(user, instructor) -> str:
+    """The instructor's phone as ``user`` may see it (core.masking: full only for those who may
+    change the record)."""
+    return mask_value("phone", instructor.phone, full=sees_personal_data(user, instructor))
+
 
 class PartyInstructorDetailView(ScopedQuerysetMixin, DetailView):
     model = PartyInstructor
@@ -285,6 +298,7 @@ class PartyInstructorDetailView(ScopedQuerysetMixin, DetailView):
         )
         context["today"] = timezone.localdate()
         context["can_change"] = self.object.is_within(self.request.user, CHANGE)
+        context["shown_phone"] = _shown_phone(self.request.user, self.object)
         context["history"] = history_entries(
             PartyInstructor.history.filter(id=self.object.pk),
             InstructorAssignment.history.filter(instructor_id=self.object.pk),

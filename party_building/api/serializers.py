@@ -6,6 +6,7 @@ from django.utils.translation import gettext_lazy as _
 from rest_framework import serializers
 
 from core.api import ReasonField, ScopedPrimaryKeyRelatedField, ScopedSlugRelatedField
+from core.masking import PersonalDataSerializerMixin
 from core.scoping import VIEW
 from party_building import services
 from party_building.choices import CoverageFigure, CoverageMode
@@ -89,7 +90,9 @@ class PartyOrganisationSerializer(ReasonMixin, serializers.ModelSerializer):
         )
 
 
-class PartyInstructorSerializer(ReasonMixin, serializers.ModelSerializer):
+class PartyInstructorSerializer(
+    PersonalDataSerializerMixin, ReasonMixin, serializers.ModelSerializer
+):
     division = ScopedSlugRelatedField(slug_field="code", queryset=Division.objects.all())
 
     class Meta:

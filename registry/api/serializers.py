@@ -20,6 +20,7 @@ from core.api import (
     ScopedSlugRelatedField,
     history_reason_max_length,
 )
+from core.masking import PersonalDataSerializerMixin
 from core.scoping import CHANGE
 from registry.choices import (
     ApplicationKind,
@@ -104,8 +105,13 @@ def _service_call(serializer, service, **kwargs):
 # --- members, activities, brand projects -------------------------------------------------
 
 
-class MemberSerializer(ReadModelSerializer):
+class MemberSerializer(PersonalDataSerializerMixin, ReadModelSerializer):
+    """A roster entry; phone and ID number masked unless the reader may change the roster."""
+
     is_current = serializers.SerializerMethodField()
+
+    def personal_data_owner(self, member):
+        return member.organisation
 
     class Meta:
         model = Member

@@ -2,6 +2,8 @@
 (``registry.services``) with ``acting_user=request.user`` and shows the result; scoping is the
 base classes' (``core.api``)."""
 
+import dataclasses
+
 from django.db.models import Prefetch
 from django_filters.rest_framework import DjangoFilterBackend
 from drf_spectacular.utils import OpenApiResponse, extend_schema, extend_schema_view
@@ -20,6 +22,7 @@ from core.api import (
     StrictOrderingFilter,
     StrictPageNumberPagination,
 )
+from core.masking import mask_diff, sees_personal_data
 from core.scoping import CHANGE, VIEW
 from registry.api import serializers as s
 from registry.api.filters import (
@@ -169,7 +172,12 @@ class OrganisationViewSet(LedgerViewSet):
     def history(self, request, pk=None):
         """Everything that happened to the organisation, its roster, activities, brand projects
         and applications: who, when, why and which fields changed from what to what."""
-        entries = organisation_timeline(self.get_object())
+        organisation = self.get_object()
+        entries = organisation_timeline(organisation)
+        full = sees_personal_data(request.user, organisation)
+        for entry in entries:
+            if entry.model == "member":
+                entry.changes = [_masked(change, full=full) for change in entry.changes]
         return Response(s.TimelineEntrySerializer(entries, many=True).data)
 
     @extend_schema(request=s.ReasonSerializer, responses=s.OrganisationDetailSerializer)
@@ -361,3 +369,9 @@ class ApplicationViewSet(
             reason=body.validated_data.get("reason", ""),
         )
         return self._answer(application)
+
+
+def _masked(change, *, full: bool):
+    """A member's field change with phone and ID numbers masked by the one rule."""
+    old, new = mask_diff(change.field, change.old, change.new, full=full)
+    return dataclasses.replace(change, old=old, new=new)
