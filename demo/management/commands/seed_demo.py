@@ -22,6 +22,7 @@ from demo.dataset import (
 )
 from demo.grading import seed_grading
 from demo.selection import seed_selection
+from demo.support import seed_support
 from registry.choices import ROLE_LEVELS, DivisionLevel, OrgStatus, OrgType, Role
 from registry.models import (
     Activity,
@@ -145,6 +146,8 @@ class Command(BaseCommand):
         self.stdout.write(self.style.SUCCESS(seed_grading()))
         # Selection campaigns' demo (a finished call and one in review).
         self.stdout.write(self.style.SUCCESS(seed_selection()))
+        # Support programmes' demo, shaped like Longgang's (platforms, incubation, funding).
+        self.stdout.write(self.style.SUCCESS(seed_support()))
 
     # Logins
 
