@@ -451,10 +451,6 @@ def ledger_import_refusal(ledger: Ledger, user: User) -> str | None:
     return None
 
 
-def ledger_columns(kind: str) -> tuple[Column, ...]:
-    return LEDGERS[kind].columns
-
-
 __all__ = [
     "ACTIVITIES",
     "FILED",
@@ -467,6 +463,5 @@ __all__ = [
     "ExtraColumn",
     "Ledger",
     "community_label",
-    "ledger_columns",
     "ledger_import_refusal",
 ]
