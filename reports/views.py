@@ -19,7 +19,7 @@ from django import forms
 from django.contrib.auth.mixins import LoginRequiredMixin
 from django.core.exceptions import ValidationError
 from django.http import Http404, HttpResponse
-from django.shortcuts import get_object_or_404, redirect
+from django.shortcuts import redirect
 from django.template.response import TemplateResponse
 from django.urls import reverse
 from django.utils import timezone
@@ -29,8 +29,8 @@ from django.utils.translation import gettext_lazy
 from django.views import View
 from django.views.generic import ListView, TemplateView
 
-from core.scoping import VIEW
 from registry.models import Division
+from registry.nodes import default_node, node_in_scope, visible_nodes
 from reports import charts
 from reports.choices import DrillPart, KpiUnit
 from reports.exports import kpi_report_xlsx
@@ -79,26 +79,10 @@ def month_ends(as_of: dt.date, count: int) -> list[dt.date]:
     return [*reversed(days), as_of]
 
 
-def node_in_scope(user, code: str) -> Division:
-    """The division ``code`` if the user may see it, else 404."""
-    return get_object_or_404(
-        Division.objects.restrict(user, VIEW).select_related("parent"), pk=code
-    )
-
-
 def crumbs(user, node: Division) -> list[Division]:
     """The node's ancestors the user may see, from the top."""
-    visible = Division.objects.restrict(user, VIEW).in_bulk(node.ancestor_codes)
+    visible = visible_nodes(user).in_bulk(node.ancestor_codes)
     return [visible[code] for code in node.ancestor_codes if code in visible]
-
-
-def own_node(user) -> Division | None:
-    """Where a user's dashboard opens: their division, or the top for superusers."""
-    if user.division_id:
-        return user.division
-    if user.is_superuser:
-        return Division.objects.filter(parent__isnull=True).order_by("path").first()
-    return None
 
 
 @dataclass
@@ -192,7 +176,7 @@ class HomeView(LoginRequiredMixin, View):
     """``/reports/``: the dashboard of the user's own node."""
 
     def get(self, request, *args, **kwargs):
-        node = own_node(request.user)
+        node = default_node(request.user)
         if node is None:
             raise Http404(_("Your account has no division to report on."))
         return redirect("reports:dashboard", code=node.code)
@@ -204,7 +188,7 @@ class DashboardView(AsOfMixin, TemplateView):
     template_name = "reports/dashboard.html"
 
     def get(self, request, *args, **kwargs):
-        self.node = node_in_scope(request.user, kwargs["code"])
+        self.node = node_in_scope(kwargs["code"], user=request.user)
         try:
             self.report = kpi_report(scope=self.node, user=request.user, as_of=self.as_of)
         except ValidationError as error:
@@ -355,7 +339,7 @@ class KpiView(AsOfMixin, TemplateView):
     template_name = "reports/kpi.html"
 
     def get(self, request, *args, **kwargs):
-        self.node = node_in_scope(request.user, kwargs["code"])
+        self.node = node_in_scope(kwargs["code"], user=request.user)
         self.definition = definition_for(kwargs["key"])
         try:
             self.report = kpi_report(scope=self.node, user=request.user, as_of=self.as_of)
@@ -427,7 +411,7 @@ class OrganisationsView(AsOfMixin, ListView):
     paginate_by = 50
 
     def get(self, request, *args, **kwargs):
-        self.node = node_in_scope(request.user, kwargs["code"])
+        self.node = node_in_scope(kwargs["code"], user=request.user)
         self.definition = definition_for(kwargs["key"])
         self.part = request.GET.get("part") or DrillPart.NUMERATOR
         if self.part not in DrillPart.values:
@@ -473,7 +457,7 @@ class ExportView(AsOfMixin, View):
     """The node's KPI report as an ``.xlsx`` file: the numbers of its dashboard."""
 
     def get(self, request, *args, **kwargs):
-        self.node = node_in_scope(request.user, kwargs["code"])
+        self.node = node_in_scope(kwargs["code"], user=request.user)
         if runs_as_job(self.node):
             try:
                 as_of = self.as_of
