@@ -141,6 +141,10 @@ class ScopedAutoSchema(AutoSchema):
         return responses
 
 
+#: the answer to a JSON body nested too deeply to parse
+NESTED_TOO_DEEPLY = "The JSON body is nested too deeply (lists or objects inside each other)."
+
+
 def exception_handler(exc, context):
     """DRF's handler, plus the service layer's errors, all as JSON objects:
 
@@ -187,6 +191,9 @@ def exception_handler(exc, context):
         )
     elif isinstance(exc, Http404 | exceptions.NotFound):
         exc = exceptions.NotFound()
+    elif isinstance(exc, RecursionError):
+        # JSON nested deeper than Python can parse (``[[[[...]]]]``): the client's error
+        exc = exceptions.ParseError(_(NESTED_TOO_DEEPLY))
     if isinstance(exc, exceptions.ValidationError) and isinstance(exc.detail, list):
         exc.detail = {"non_field_errors": exc.detail}
     return drf_exception_handler(exc, context)
