@@ -123,4 +123,3 @@ class ApplicationAdmin(SimpleHistoryAdmin):
 
     def has_delete_permission(self, request, obj=None):
         return False
-
