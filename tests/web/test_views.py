@@ -1,9 +1,9 @@
-"""The web pages through Django's test client: scope (404), roles (403), login, forms.
+"""The web pages through Django's test client: home pages, ledgers, forms, masking, the public
+register.
 
-Every page the registry's web interface adds is listed in ``object_pages`` / ``list_pages``, and
-the same checks run over all of them: anonymous visitors are sent to log in, a user of another
-jurisdiction gets 404 (and never sees the organisation in a list), a read-only role gets 403 on
-pages that write.
+Who may open which page (anonymous visitors sent to log in, 404 for another jurisdiction and never
+a row in a list, 403 for a role that may not write) is checked for every page in
+``test_access.py`` on the shared access tests.
 """
 
 from __future__ import annotations
@@ -52,136 +52,13 @@ def field_errors(response, field: str) -> str:
     return re.sub(r"<[^>]+>", " ", match.group(0)) if match else ""
 
 
-# --- the pages, for the checks that apply to all of them ------------------------------------
-
-
-@pytest.fixture
-def object_pages(group, filing):
-    """Every page about one organisation or application: (name, url, writes)."""
-    member = group.members.first()
-    activity = group.activities.first()
-    pk = group.pk
-    return [
-        ("organisation", reverse("organisation-detail", args=[pk]), False),
-        ("organisation-update", reverse("organisation-update", args=[pk]), True),
-        ("member-create", reverse("member-create", args=[pk]), True),
-        ("member-update", reverse("member-update", args=[pk, member.pk]), True),
-        ("activity-create", reverse("activity-create", args=[pk]), True),
-        ("activity-update", reverse("activity-update", args=[pk, activity.pk]), True),
-        ("brand-project-create", reverse("brand-project-create", args=[pk]), True),
-        ("apply-filing", reverse("application-submit", args=[pk, "filing"]), True),
-        ("apply-registration", reverse("application-submit", args=[pk, "registration"]), True),
-        ("apply-exit", reverse("application-submit", args=[pk, "exit"]), True),
-        ("hub-designate", reverse("organisation-hub", args=[pk, "designate"]), True),
-        ("hub-revoke", reverse("organisation-hub", args=[pk, "revoke"]), True),
-        ("exit-reverse", reverse("organisation-exit-reverse", args=[pk]), True),
-        ("application", reverse("application-detail", args=[filing.pk]), False),
-        ("application-decide", reverse("application-decide", args=[filing.pk]), True),
-        ("application-resubmit", reverse("application-resubmit", args=[filing.pk]), True),
-        ("application-withdraw", reverse("application-withdraw", args=[filing.pk]), True),
-    ]
-
-
-LIST_PAGES = [
-    reverse("home"),
-    reverse("organisation-list"),
-    reverse("application-list"),
-    reverse("organisation-create"),
-]
-
-
-def test_anonymous_visitors_are_sent_to_log_in_from_every_non_public_page(client, object_pages):
-    for url in [*LIST_PAGES, *(url for _name, url, _writes in object_pages)]:
-        for method in (client.get, client.post):
-            response = method(url)
-            assert response.status_code == 302, url
-            assert response.url.startswith(reverse("login") + "?next="), url
+# --- the public register needs no login ---------------------------------------------------
 
 
 def test_the_public_register_needs_no_login(client, filed):
     response = client.get(reverse("public-register"))
     assert response.status_code == 200
     assert filed.name in page_html(response)
-
-
-def test_every_page_about_an_organisation_is_404_for_another_street(
-    client_for, other_street_officer, object_pages, group, filing
-):
-    client = client_for(other_street_officer)
-    for name, url, writes in object_pages:
-        assert client.get(url).status_code == 404, name
-        if writes:
-            assert client.post(url, {"reason": "越权", "action": "approve"}).status_code == 404, (
-                name
-            )
-    group.refresh_from_db()
-    filing.refresh_from_db()
-    assert filing.status == ApplicationStatus.SUBMITTED
-    assert group.status == OrgStatus.ACTIVITY_GROUP
-
-
-def test_out_of_scope_organisations_never_appear_in_lists(
-    client_for, other_street_officer, group, filing
-):
-    client = client_for(other_street_officer)
-    for url in [
-        reverse("home"),
-        reverse("organisation-list"),
-        reverse("organisation-list") + f"?within={PINGSHAN_STREET}",
-        reverse("organisation-list") + f"?q={group.name}",
-        reverse("application-list"),
-        reverse("application-list") + f"?reviewing_division={PINGSHAN_STREET}",
-    ]:
-        response = client.get(url)
-        assert response.status_code == 200, url
-        shown = re.sub(r'value="[^"]*"', "", page_html(response))  # what the user typed aside
-        assert group.name not in shown, url
-
-
-def test_every_writing_page_is_403_for_the_read_only_city_bureau(
-    client_for, city_officer, object_pages, group, filing
-):
-    client = client_for(city_officer)
-    for name, url, writes in object_pages:
-        if name.startswith("application-"):
-            continue  # the city sees applications but none of their actions are its own
-        expected = 403 if writes else 200
-        assert client.get(url).status_code == expected, name
-    assert client.get(reverse("organisation-create")).status_code == 403
-    response = client.post(
-        reverse("application-decide", args=[filing.pk]), {"action": "approve", "reason": "x"}
-    )
-    assert response.status_code == 403
-    filing.refresh_from_db()
-    assert filing.status == ApplicationStatus.SUBMITTED
-
-
-def test_a_tier_that_may_not_take_an_action_gets_403_and_nothing_changes(
-    client_for, staff, street_officer, leader, group, filing
-):
-    # Community staff can see the application but only the street office decides it.
-    response = client_for(staff).post(
-        reverse("application-decide", args=[filing.pk]), {"action": "approve", "reason": "好"}
-    )
-    assert response.status_code == 403
-    # Only the street office designates hubs.
-    response = client_for(staff).post(
-        reverse("organisation-hub", args=[group.pk, "designate"]), {"reason": "示范"}
-    )
-    assert response.status_code == 403
-    # An organisation's leader keeps its roster but cannot enter new organisations.
-    assert client_for(leader).get(reverse("organisation-create")).status_code == 403
-    # The street office can't recommend its own group for filing (the community does).
-    other_group = make_group(staff, name="坪山社区象棋协会")
-    response = client_for(street_officer).post(
-        reverse("application-submit", args=[other_group.pk, "filing"]), {"note": "推荐"}
-    )
-    assert response.status_code == 403
-    filing.refresh_from_db()
-    group.refresh_from_db()
-    assert filing.status == ApplicationStatus.SUBMITTED
-    assert not group.is_hub
-    assert not other_group.applications.exists()
 
 
 # --- home pages ----------------------------------------------------------------------------
