@@ -105,16 +105,6 @@ def _pairing_in_force_q(day: datetime.date) -> Q:
     )
 
 
-def _pairings(ctx) -> QuerySet:
-    """Pairings of the subtree's filed organisations in force at the end of the day."""
-    return (
-        Pairing.objects.restrict(ctx.user, VIEW)
-        .filter(mentee__community__path__startswith=ctx.node.path)
-        .filter(_pairing_in_force_q(ctx.as_of))
-        .order_by()
-    )
-
-
 def _over_time(rows_of, latest: str, in_force):
     """A trend's reading of a dated source: the rows up to the last day, and per day those in
     force (``in_force(ctx) -> Q``)."""
@@ -124,18 +114,6 @@ def _over_time(rows_of, latest: str, in_force):
         return rows_of(last).filter(**{f"{latest}__lte": last.as_of}), in_force
 
     return over_time
-
-
-def _pairings_over_time(contexts):
-    last = max(contexts, key=lambda ctx: ctx.as_of)
-    first = min(ctx.as_of for ctx in contexts)
-    rows = (
-        Pairing.objects.restrict(last.user, VIEW)
-        .filter(mentee__community__path__startswith=last.node.path)
-        .filter(starts_on__lte=last.as_of, ends_on__gte=first)
-        .order_by()
-    )
-    return rows, lambda ctx: _pairing_in_force_q(ctx.as_of)
 
 
 def _attendances_over_time(contexts):
@@ -193,7 +171,6 @@ k.register_source(
     k._Source(_attendances, "member__organisation__community__path"),
     _attendances_over_time,
 )
-k.register_source("pairings", k._Source(_pairings, "mentee__community__path"), _pairings_over_time)
 
 
 # --- the KPIs ----------------------------------------------------------------------------------
@@ -209,12 +186,15 @@ def _streets_with_platform(ctx):
     )
 
 
-def _filed_on_the_day_q(ctx) -> Q:
-    """On pairings: the guided organisation was a live filed organisation on the day."""
-    if ctx.live:
-        return Q(mentee__status=OrgStatus.FILED)
-    filed = k.organisation_states(ctx.cutoff).filter(status=OrgStatus.FILED)
-    return Q(mentee_id__in=filed.values("id"))
+def _paired_q(ctx) -> Q:
+    """On organisations (live rows or history rows as of the day): a pairing guides it on the
+    day. A probe of the pairings' (mentee, start) index per filed organisation, so the as-of
+    report reads the organisations' history once, in the organisations' own query."""
+    return k._probe(
+        ctx,
+        "id",
+        lambda outer: Pairing.objects.filter(mentee=outer).filter(_pairing_in_force_q(ctx.as_of)),
+    )
 
 
 def _in_place_q(ctx) -> Q:
@@ -421,16 +401,14 @@ SUPPORT_KPIS = [
         k._Kpi(
             KpiKey.PAIRING_COVERAGE,
             {
-                "pairings": lambda ctx: {
-                    "paired_filed": Count("mentee", distinct=True, filter=_filed_on_the_day_q(ctx))
-                },
                 "organisations": lambda ctx: {
-                    "filed_live": k._org_count(Q(status=OrgStatus.FILED))
+                    "filed_live": k._org_count(Q(status=OrgStatus.FILED)),
+                    "paired_filed": k._org_count(Q(status=OrgStatus.FILED) & _paired_q(ctx)),
                 },
             },
             lambda row: (row["paired_filed"], row["filed_live"]),
         ),
-        lambda ctx: _pairings(ctx).filter(_filed_on_the_day_q(ctx)).values("mentee_id"),
+        lambda ctx: k._live(ctx).filter(status=OrgStatus.FILED).filter(_paired_q(ctx)).values("id"),
         lambda ctx: k._live(ctx).filter(status=OrgStatus.FILED).values("id"),
     ),
 ]
