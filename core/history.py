@@ -11,6 +11,11 @@ from __future__ import annotations
 import datetime
 from dataclasses import dataclass, field
 
+from django.core.exceptions import ValidationError
+from django.utils.translation import gettext as _
+
+from core.validators import normalise_text
+
 #: the longest reason a person may give for a change, on a form or through the API
 REASON_MAX_LENGTH = 2000
 
@@ -79,3 +84,12 @@ def history_entries(*records_sets) -> list[HistoryEntry]:
             )
     entries.sort(key=lambda entry: entry.when, reverse=True)
     return entries
+
+
+def required_reason(reason: str | None, field: str = "reason") -> str:
+    """``reason`` tidied (``normalise_text``); a ``ValidationError`` on ``field`` if it is empty,
+    for the changes that may not be made without saying why."""
+    reason = normalise_text(reason or "")
+    if not reason:
+        raise ValidationError({field: [_("Say why.")]})
+    return reason

@@ -27,7 +27,7 @@ from django.utils.translation import gettext as _
 from simple_history.utils import bulk_create_with_history, bulk_update_with_history
 
 from core.exceptions import NotPermitted, OutOfJurisdiction, TransitionNotAllowed
-from core.history import stamp
+from core.history import required_reason, stamp
 from core.scoping import CHANGE, VIEW
 from core.transitions import transition
 from core.validators import normalise_text
@@ -111,13 +111,6 @@ def _require_district(user: User, campaign: AssessmentCampaign):
             _("Only %(district)s runs this level assessment.")
             % {"district": campaign.district.name}
         )
-
-
-def _reason_required(reason: str, field: str = "reason") -> str:
-    reason = normalise_text(reason)
-    if not reason:
-        raise ValidationError({field: [_("Say why.")]})
-    return reason
 
 
 def _full_clean(instance, errors: dict, exclude=None):
@@ -524,7 +517,7 @@ def application_refuse(
     *, application: AssessmentApplication, acting_user: User, reason: str
 ) -> AssessmentApplication:
     """The district bureau refuses an application before it is scored, saying why."""
-    reason = _reason_required(reason)
+    reason = required_reason(reason)
     application = _lock_application(application, acting_user)
     application.status = _assessment_next(application, AssessmentAction.REFUSE)
     application.decision_note = reason
@@ -767,7 +760,7 @@ def application_appeal(
     """The organisation (its leader, or the bureau recording a written appeal) appeals its
     result during the public notice period, saying why."""
     today = _today(today)
-    reason = _reason_required(reason)
+    reason = required_reason(reason)
     application = _lock_application(application, acting_user, district_only=False)
     campaign = application.campaign
     if not (
@@ -796,7 +789,7 @@ def application_dismiss_appeal(
     *, application: AssessmentApplication, acting_user: User, reason: str
 ) -> AssessmentApplication:
     """The bureau dismisses an appeal, saying why; the result stands unchanged."""
-    reason = _reason_required(reason)
+    reason = required_reason(reason)
     application = _lock_application(application, acting_user)
     application.status = _assessment_next(application, AssessmentAction.DISMISS_APPEAL)
     application.decision_note = reason
@@ -990,7 +983,7 @@ def grade_award_record(
 ) -> GradeAward:
     """Record a grade awarded before the system (no campaign), by the organisation's district.
     It supersedes the organisation's current grade; one older than its newest grade is refused."""
-    reason = _reason_required(reason)
+    reason = required_reason(reason)
     organisation = _lock(Organisation, organisation.pk, acting_user, CHANGE)
     organisation = Organisation.objects.select_related("community__parent__parent").get(
         pk=organisation.pk
@@ -1030,7 +1023,7 @@ def grade_award_revoke(
     reason: str,
 ) -> GradeAward:
     """Withdraw a grade from ``revoked_on`` (for instance after serious dishonesty), saying why."""
-    reason = _reason_required(reason)
+    reason = required_reason(reason)
     award = _lock(GradeAward, award.pk, acting_user, CHANGE)
     organisation = Organisation.objects.select_related("community__parent__parent").get(
         pk=award.organisation_id
@@ -1100,7 +1093,7 @@ def sanction_close(
     reason: str,
 ) -> Sanction:
     """Close a penalty (fulfilled or lifted) from ``closed_on``, saying why."""
-    reason = _reason_required(reason)
+    reason = required_reason(reason)
     sanction = _lock(Sanction, sanction.pk, acting_user, CHANGE)
     if acting_user.role == Role.ORGANISATION_LEADER:
         raise NotPermitted(_("Rewards and penalties are recorded by the civil affairs offices."))

@@ -37,3 +37,16 @@ def test_reason_length_follows_the_history_column(settings):
     settings.SIMPLE_HISTORY_HISTORY_CHANGE_REASON_USE_TEXT_FIELD = False
     assert history_reason_max_length() == 100
     assert ReasonField().max_length == 100
+
+
+def test_required_reason_is_tidied_or_refused_on_its_field():
+    from django.core.exceptions import ValidationError
+
+    from core.history import required_reason
+
+    assert required_reason("  理由　 ") == "理由"
+    with pytest.raises(ValidationError) as caught:
+        required_reason("   ", field="note")
+    assert list(caught.value.message_dict) == ["note"]
+    with pytest.raises(ValidationError):
+        required_reason(None)
