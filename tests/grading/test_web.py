@@ -386,3 +386,18 @@ def test_the_whole_flow_through_the_pages(
     assert "The public notice runs until" in response.content.decode()
     campaign.refresh_from_db()
     assert campaign.status == "notice"
+
+
+def test_a_form_whose_step_no_longer_applies_is_409_with_the_reason_on_it(
+    client_for, district_officer, campaign, org
+):
+    """The campaign stopped taking applications while the form was open: the form comes back
+    with the reason at the top, as a conflict (409), and nothing is stored."""
+    url = reverse("grading:campaign-apply", args=[campaign.pk])
+    client = client_for(district_officer)
+    assert client.get(url).status_code == 200
+    services.campaign_start_scoring(campaign=campaign, acting_user=district_officer)
+    response = client.post(url, {"organisation": org.pk, "reason": "申请评估"})
+    assert response.status_code == 409
+    assert "does not take applications" in response.content.decode()
+    assert not campaign.applications.exists()
