@@ -8,6 +8,7 @@ from decimal import Decimal
 import pytest
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, connection, connections, transaction
+from django.utils import translation
 
 from registry.choices import OrgStatus
 from registry.models import Division, Organisation, User
@@ -210,6 +211,7 @@ def test_two_grants_at_once_exactly_one_fits(street_user):
     started = threading.Barrier(3)
 
     def worker(index):
+        translation.activate("en")  # the language is per thread
         try:
             started.wait(timeout=10)
             outcomes[index] = grant(index)()
