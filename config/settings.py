@@ -233,6 +233,16 @@ SPECTACULAR_SETTINGS = {
         "SanctionKindEnum": "grading.choices.SanctionKind",
         "PanelKindEnum": "grading.choices.PanelKind",
         "GradeLevelEnum": "grading.choices.GradeLevel",
+        "GradingAggregationEnum": "grading.choices.Aggregation",
+        "SelectionAggregationEnum": "selection.choices.Aggregation",
+        "SelectionStageKindEnum": "selection.choices.StageKind",
+        "SelectionCutKindEnum": "selection.choices.CutKind",
+        "SelectionRevisionKindEnum": "selection.choices.RevisionKind",
+        "SupportPlatformKindEnum": "support.choices.PlatformKind",
+        "SupportResidencyKindEnum": "support.choices.ResidencyKind",
+        "SupportFundingKindEnum": "support.choices.FundingKind",
+        "SupportStageEnum": "support.choices.Stage",
+        "SupportOpenStageEnum": "support.choices.OPEN_STAGE_CHOICES",
     },
 }
 

@@ -34,6 +34,10 @@ class Stage(models.TextChoices):
     GRADUATED = "graduated", _("Graduated")
 
 
+#: the stages an organisation can be placed in by hand (graduation has its own service)
+OPEN_STAGE_CHOICES = [(stage.value, stage.label) for stage in Stage if stage != Stage.GRADUATED]
+
+
 class ServiceCategory(models.TextChoices):
     """What a platform did for an organisation (item 7), and the after-care once it graduated
     (the Longgang report's "出壳后服务")."""

@@ -9,6 +9,7 @@ import binascii
 
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.utils.translation import gettext_lazy as _
+from drf_spectacular.utils import extend_schema_serializer
 from rest_framework import serializers
 
 from core.api import ReadModelSerializer, ReasonField, ScopedPrimaryKeyRelatedField
@@ -41,6 +42,7 @@ TEXT_LIMIT = 100_000
 MAX_UPLOAD_BYTES = 60 * 1024 * 1024
 
 
+@extend_schema_serializer(component_name="SelectionReason")
 class ReasonSerializer(serializers.Serializer):
     reason = ReasonField()
 
@@ -90,6 +92,7 @@ class CategorySerializer(ReadModelSerializer):
         fields = ["id", "name", "description", "position", "shortlist_quota", "top_quota"]
 
 
+@extend_schema_serializer(component_name="SelectionCampaign")
 class CampaignSerializer(ReadModelSerializer):
     organiser_name = serializers.CharField(source="organiser.name", read_only=True)
     categories = CategorySerializer(many=True, read_only=True)
@@ -174,6 +177,7 @@ class DivisionCodeField(serializers.SlugRelatedField):
         return super().to_internal_value(data)
 
 
+@extend_schema_serializer(component_name="SelectionCampaignCreate")
 class CampaignCreateSerializer(serializers.Serializer):
     organiser = DivisionCodeField(
         help_text=_("The code of the organising division (a street or above).")
@@ -317,6 +321,7 @@ class SubmitSerializer(serializers.Serializer):
     reason = ReasonField()
 
 
+@extend_schema_serializer(component_name="SelectionReturn")
 class ReturnSerializer(serializers.Serializer):
     note = serializers.CharField(max_length=2000)
 
@@ -435,6 +440,7 @@ class SheetInputSerializer(serializers.Serializer):
     note = serializers.CharField(max_length=TEXT_LIMIT, required=False, allow_blank=True)
 
 
+@extend_schema_serializer(component_name="SelectionReview")
 class ReviewSerializer(serializers.Serializer):
     """An expert's assignment: the entry as the expert may see it, the criteria, their sheet."""
 

@@ -14,6 +14,7 @@ from core.scoping import CHANGE, VIEW
 from registry.models import Activity, Division, Member, Organisation
 from selection.models import Campaign, Entry
 from support.choices import (
+    OPEN_STAGE_CHOICES,
     DonationForm,
     DonorKind,
     FundingKind,
@@ -230,7 +231,7 @@ class ResidencyCreateSerializer(serializers.Serializer):
     started_on = serializers.DateField()
     ended_on = serializers.DateField(required=False, allow_null=True)
     stage = serializers.ChoiceField(
-        choices=[(s.value, s.label) for s in Stage if s != Stage.GRADUATED],
+        choices=OPEN_STAGE_CHOICES,
         default=Stage.START_UP,
     )
     note = serializers.CharField(max_length=200, required=False, allow_blank=True)
@@ -251,9 +252,7 @@ class StagePeriodSerializer(ReadModelSerializer):
 
 class StageCreateSerializer(serializers.Serializer):
     residency = IdField(queryset=Residency.objects.all())
-    stage = serializers.ChoiceField(
-        choices=[(s.value, s.label) for s in Stage if s != Stage.GRADUATED]
-    )
+    stage = serializers.ChoiceField(choices=OPEN_STAGE_CHOICES)
     starts_on = serializers.DateField()
     ends_on = serializers.DateField(required=False, allow_null=True)
     reason = ReasonField()
