@@ -11,7 +11,8 @@ from rest_framework import serializers
 
 from core.api import ReadModelSerializer, ReasonField, ScopedPrimaryKeyRelatedField
 from core.scoping import CHANGE, VIEW
-from registry.models import Activity, Division, Member, Organisation
+from registry.choices import Role
+from registry.models import Activity, Division, Member, Organisation, User
 from selection.models import Campaign, Entry
 from support.choices import (
     OPEN_STAGE_CHOICES,
@@ -142,6 +143,15 @@ class PlatformUpdateSerializer(serializers.Serializer):
     address = serializers.CharField(max_length=200, required=False, allow_blank=True)
     opened_on = serializers.DateField(required=False)
     closed_on = serializers.DateField(required=False, allow_null=True)
+    reason = ReasonField()
+
+
+class OperatorAssignSerializer(serializers.Serializer):
+    username = serializers.SlugRelatedField(
+        slug_field="username",
+        queryset=User.objects.filter(role=Role.PLATFORM_OPERATOR, is_active=True),
+        help_text=_("The login of an account with the platform-operator role."),
+    )
     reason = ReasonField()
 
 

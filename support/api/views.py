@@ -133,6 +133,20 @@ class PlatformViewSet(SupportViewSet):
         platform = self.perform_service(services.platform_update, platform=platform, **data)
         return self._answer(platform)
 
+    @writes(s.OperatorAssignSerializer, s.PlatformSerializer)
+    @action(methods=["post"], url_path="operator", **ONE_OBJECT)
+    def operator(self, request, pk=None):
+        """Bind a platform-operator account to this platform (it then sees its residents)."""
+        platform = self.get_object()
+        data = self._body(s.OperatorAssignSerializer)
+        self.perform_service(
+            services.operator_assign,
+            platform=platform,
+            user=data["username"],
+            reason=data.get("reason", ""),
+        )
+        return self._answer(platform)
+
     @writes(s.ContractCreateSerializer, s.ContractSerializer, 201)
     @action(methods=["post"], url_path="contracts", **ONE_OBJECT)
     def contracts(self, request, pk=None):

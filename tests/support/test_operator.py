@@ -139,3 +139,22 @@ def test_the_operator_changes_no_platform_details_and_no_funding(setting, operat
         services.fund_create(
             division=platform.division, name="x", opened_on=D(2024, 1, 1), acting_user=operator
         )
+
+
+def test_an_operator_is_bound_through_the_api_and_sees_only_its_platform(
+    setting, platform, street_user, other_street_officer, api_for
+):
+    user = User.objects.create_user(username="operator-api", role=Role.PLATFORM_OPERATOR)
+    url = f"/api/v1/support-platforms/{platform.pk}/operator/"
+    refused = api_for(other_street_officer).post(url, {"username": user.username}, format="json")
+    assert refused.status_code == 404
+    response = api_for(street_user).post(url, {"username": user.username}, format="json")
+    assert response.status_code == 200, response.content
+    operator = User.objects.get(pk=user.pk)
+    listed = api_for(operator).get("/api/v1/support-platforms/").json()["results"]
+    assert [row["id"] for row in listed] == [platform.pk]
+    residencies = api_for(operator).get("/api/v1/support-residencies/").json()["results"]
+    assert [row["id"] for row in residencies] == [setting["residency"].pk]
+    assert api_for(operator).get("/api/v1/funded-projects/").json()["results"] == []
+    maluan = api_for(operator).get(f"/api/v1/support-platforms/{setting['maluan'].pk}/")
+    assert maluan.status_code == 404
