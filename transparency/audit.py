@@ -38,7 +38,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from core.masking import PERSONAL_FIELDS, mask_diff, sees_personal_data
-from core.scoping import VIEW, ScopedModel, jurisdiction_of
+from core.scoping import CHANGE, VIEW, ScopedModel, jurisdiction_of
 from registry.models import Division, Organisation, User
 from registry.selectors import UNINTERESTING
 from transparency.models import AUDIT_DEPTH, AuditEvent, AuditWatermark
@@ -240,19 +240,37 @@ def _raise_watermark(content_type_id: int, highest: int) -> None:
     )
 
 
+def _latest_history_ids() -> dict[str, int]:
+    """The highest history id of every audited table, in one query (each an index look-up)."""
+    from django.db import connection
+
+    tracked = list(tracked_models().values())
+    quote = connection.ops.quote_name
+    parts = [
+        f"SELECT {i}, MAX({quote('history_id')}) FROM {quote(t.history._meta.db_table)}"
+        for i, t in enumerate(tracked)
+    ]
+    with connection.cursor() as cursor:
+        cursor.execute(" UNION ALL ".join(parts))
+        return {tracked[i].key: highest or 0 for i, highest in cursor.fetchall()}
+
+
 def audit_index_catch_up(*, batch: int = 5000, progress=None) -> int:
     """Index every history row written since the last call (per model, the rows above its
     watermark); returns how many. Cheap when nothing changed: one query for the watermarks
-    and one primary-key range per model.
+    and one for the newest history id of every table.
 
     A row whose transaction commits after a later row of the same model was indexed sits below
     the watermark; ``audit_index_repair`` (run by the ``audit_index`` command) finds it.
     """
     watermarks = dict(AuditWatermark.objects.values_list("content_type_id", "last_history_id"))
+    latest = _latest_history_ids()
     total = 0
     for tracked in tracked_models().values():
         content_type_id = tracked.content_type.pk
         last = watermarks.get(content_type_id, 0)
+        if latest.get(tracked.key, 0) <= last:
+            continue
         with transaction.atomic():
             written, highest = _index_rows(
                 tracked, tracked.history_rows().filter(history_id__gt=last), batch=batch
@@ -607,8 +625,27 @@ def _organisation_of(tracked: TrackedModel, row) -> int | None:
 
 def _full_view_decider(user, decided: dict):
     """``full(tracked, row)``: whether ``user`` sees this row's personal fields unmasked, by the
-    one rule (``core.masking.sees_personal_data`` on the live object), decided once per
-    object. An object no longer there (deleted) is masked."""
+    one rule of ``core.masking.sees_personal_data`` (the user may change the live object),
+    decided once per object. ``prefetch(tracked, ids)`` decides a page's objects in one query
+    (``restrict(user, CHANGE)`` over them is ``is_within(user, CHANGE)`` for each). An object no
+    longer there (deleted) is masked."""
+    jurisdiction = jurisdiction_of(user)
+
+    def prefetch(tracked: TrackedModel, ids) -> None:
+        wanted = {pk for pk in ids if (tracked.key, pk) not in decided}
+        if not wanted:
+            return
+        manager = tracked.model._default_manager
+        if jurisdiction.unrestricted:
+            allowed = set(manager.filter(pk__in=wanted).values_list("pk", flat=True))
+        elif not jurisdiction.allows(CHANGE) or not hasattr(manager, "restrict"):
+            allowed = set()
+        else:
+            allowed = set(
+                manager.restrict(user, CHANGE).filter(pk__in=wanted).values_list("pk", flat=True)
+            )
+        for pk in wanted:
+            decided[(tracked.key, pk)] = pk in allowed
 
     def full(tracked: TrackedModel, row) -> bool:
         key = (tracked.key, getattr(row, tracked.pk_attname))
@@ -619,11 +656,12 @@ def _full_view_decider(user, decided: dict):
                 and (
                     sees_personal_data(user, live)
                     if isinstance(live, ScopedModel)
-                    else jurisdiction_of(user).unrestricted
+                    else jurisdiction.unrestricted
                 )
             )
         return decided[key]
 
+    full.prefetch = prefetch
     return full
 
 
@@ -655,6 +693,13 @@ def describe_history(
     names.fetch()
 
     full = _full_view_decider(user, {} if decided is None else decided)
+    personal_kinds = {
+        tracked
+        for tracked in by_kind
+        if any(f.name in PERSONAL_FIELDS for f in _tracked_fields(tracked))
+    }
+    for tracked in personal_kinds:
+        full.prefetch(tracked, {getattr(row, tracked.pk_attname) for row in by_kind[tracked]})
     described = []
     for tracked, row in items:
         before = previous.get((tracked.key, row.history_id))
