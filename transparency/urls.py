@@ -2,7 +2,7 @@
 
 from django.urls import path
 
-from transparency import views
+from transparency import jobs, views
 
 app_name = "transparency"
 
@@ -15,6 +15,7 @@ urlpatterns = [
     path("public/credit-lists/", views.PublicCreditListView.as_view(), name="credit-lists"),
     path("open-data/", views.OpenDataView.as_view(), name="open-data"),
     path("open-data/dictionary/", views.DataDictionaryView.as_view(), name="data-dictionary"),
+    path("open-data/generate/", jobs.ExtractGenerateView.as_view(), name="extract-generate"),
     path(
         "open-data/<str:date>/download/",
         views.ExtractDownloadView.as_view(),
