@@ -77,30 +77,96 @@ def mask_diff(field: str, old, new, *, full: bool) -> tuple:
     return mask_value(field, old, full=full), mask_value(field, new, full=full)
 
 
+def owners_seen_in_full(user, model, ids) -> set:
+    """Of the ``model`` rows with these ids, those whose personal data ``user`` sees in full:
+    :func:`sees_personal_data` for many rows in one query."""
+    ids = {pk for pk in ids if pk is not None}
+    if user is None or not ids:
+        return set()
+    return set(
+        model._default_manager.restrict(user, CHANGE)
+        .filter(pk__in=ids)
+        .values_list("pk", flat=True)
+    )
+
+
+class _PersonalDataListMixin:
+    """The list of a :class:`PersonalDataSerializerMixin` serializer: decides the rule for every
+    row's owner in one query before the rows are written out."""
+
+    def to_representation(self, data):
+        items = list(data.all() if hasattr(data, "all") else data)
+        self.child.decide_personal_data(items)
+        return super().to_representation(items)
+
+
+_LIST_CLASSES: dict = {}
+
+
 class PersonalDataSerializerMixin:
     """For a DRF serializer: the personal fields of each answer masked by the one rule.
 
-    ``personal_data_owner(instance)`` names the scoped object whose scope decides (the
-    instance itself by default; a member's organisation, say); the decision is made once per
-    owner and request. ``personal_data_rule`` is :func:`sees_personal_data`.
+    The scoped object whose scope decides is the instance itself, or the one its foreign key
+    ``personal_data_owner_field`` names (a member's ``"organisation"``). For a list the rule is
+    decided for all the rows' owners in one query; for one object, in one query per owner and
+    request. (``personal_data_owner(instance)`` may name the owner instead, at one query per
+    owner.)
     """
 
-    personal_data_rule = staticmethod(sees_personal_data)
+    #: the foreign key to the object whose scope decides; "" for the instance itself
+    personal_data_owner_field = ""
+
+    @classmethod
+    def many_init(cls, *args, **kwargs):
+        serializer = super().many_init(*args, **kwargs)
+        base = type(serializer)
+        if base not in _LIST_CLASSES:
+            _LIST_CLASSES[base] = type(base.__name__, (_PersonalDataListMixin, base), {})
+        serializer.__class__ = _LIST_CLASSES[base]
+        return serializer
 
     def personal_data_owner(self, instance):
+        if self.personal_data_owner_field:
+            return getattr(instance, self.personal_data_owner_field)
         return instance
 
-    def sees_personal_data(self, instance) -> bool:
+    def _owner_key(self, instance):
+        field = self.personal_data_owner_field
+        if field:
+            model = type(instance)._meta.get_field(field).related_model
+            return model, getattr(instance, f"{field}_id")
+        if type(self).personal_data_owner is not PersonalDataSerializerMixin.personal_data_owner:
+            owner = self.personal_data_owner(instance)
+            return (type(owner), owner.pk) if owner is not None else (None, None)
+        return type(instance), instance.pk
+
+    def _user(self):
         request = self.context.get("request")
-        user = getattr(request, "user", None)
-        owner = self.personal_data_owner(instance)
-        if user is None or owner is None:
+        return getattr(request, "user", None)
+
+    def decide_personal_data(self, instances) -> None:
+        """Decide the rule for the owners of ``instances`` not decided yet (one query per
+        owner model)."""
+        decided = self.context.setdefault("_personal_data_seen", {})
+        pending: dict = {}
+        for instance in instances:
+            model, pk = self._owner_key(instance)
+            if model is not None and (model, pk) not in decided:
+                pending.setdefault(model, set()).add(pk)
+        user = self._user()
+        for model, ids in pending.items():
+            full = owners_seen_in_full(user, model, ids)
+            for pk in ids:
+                decided[(model, pk)] = pk in full
+
+    def sees_personal_data(self, instance) -> bool:
+        model, pk = self._owner_key(instance)
+        if model is None or pk is None:
             return False
         decided = self.context.setdefault("_personal_data_seen", {})
-        key = (type(owner)._meta.label, owner.pk)
-        if key not in decided:
-            decided[key] = self.personal_data_rule(user, owner)
-        return decided[key]
+        if (model, pk) not in decided:
+            self.decide_personal_data([instance])
+        return decided[(model, pk)]
 
     def to_representation(self, instance):
         data = super().to_representation(instance)

@@ -110,8 +110,7 @@ class MemberSerializer(PersonalDataSerializerMixin, ReadModelSerializer):
 
     is_current = serializers.SerializerMethodField()
 
-    def personal_data_owner(self, member):
-        return member.organisation
+    personal_data_owner_field = "organisation"
 
     class Meta:
         model = Member

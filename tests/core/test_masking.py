@@ -86,3 +86,33 @@ def test_serializer_mixin_masks_by_the_rule_once_per_owner(
 
     anonymous = MemberSerializer(members[0]).data  # no request: masked
     assert anonymous["phone"] == mask_phone(members[0].phone)
+
+
+class MemberByOwnerFieldSerializer(PersonalDataSerializerMixin, serializers.ModelSerializer):
+    personal_data_owner_field = "organisation"
+
+    class Meta:
+        model = Member
+        fields = ["id", "name", "phone", "id_number"]
+
+
+@pytest.mark.django_db
+def test_a_list_decides_the_rule_for_all_its_owners_in_one_query(
+    staff, other_street_officer, make_user, django_assert_num_queries
+):
+    first = make_group(staff, members=3, founders=3)
+    second = make_group(staff, name="坪山社区舞蹈队", members=3, founders=3)
+    members = list(Member.objects.filter(organisation__in=[first, second]).order_by("pk"))
+    request = APIRequestFactory().get("/")
+    for user, full in ((staff, True), (other_street_officer, False)):
+        request.user = user
+        # the members' organisations are not loaded: one query decides for both
+        with django_assert_num_queries(1):
+            data = MemberByOwnerFieldSerializer(
+                members, many=True, context={"request": request}
+            ).data
+        expected = [m.phone if full else mask_phone(m.phone) for m in members]
+        assert [row["phone"] for row in data] == expected
+    request.user = staff
+    one = MemberByOwnerFieldSerializer(members[0], context={"request": request}).data
+    assert one["phone"] == members[0].phone
