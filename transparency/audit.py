@@ -495,10 +495,14 @@ def object_history(user, key: str, object_id: str) -> tuple[TrackedModel, list[A
     if tracked is None:
         raise LookupError(key)
     pk_field = tracked.model._meta.pk
+    if not object_id.isprintable() or len(object_id) > 40:
+        raise LookupError(object_id)
     try:
         value = pk_field.to_python(object_id)
     except Exception as error:  # a malformed id is just "not found"
         raise LookupError(object_id) from error
+    if isinstance(value, int) and not 1 <= value <= 2**63 - 1:
+        raise LookupError(object_id)
     rows = list(
         tracked.restricted_history(user)
         .filter(**{pk_field.attname: value})

@@ -59,6 +59,9 @@ PUBLIC_ORGANISATION_FIELDS = (
     "community__parent__parent__name",
 )
 
+#: the largest id a row can have (a 64-bit integer)
+MAX_ID = 2**63 - 1
+
 #: how many closed years the annual-report record of a public page shows
 REPORT_YEARS_SHOWN = 5
 
@@ -219,6 +222,8 @@ def public_organisation(pk, *, today: datetime.date | None = None) -> PublicOrga
     try:
         pk = int(pk)
     except (TypeError, ValueError):
+        return None
+    if not 1 <= pk <= MAX_ID:  # beyond a database id (PostgreSQL would refuse the query)
         return None
     row = public_organisations().filter(pk=pk).values(*PUBLIC_ORGANISATION_FIELDS).first()
     if row is None:

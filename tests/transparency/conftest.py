@@ -2,6 +2,8 @@ import pytest
 from django.utils import translation
 from rest_framework.test import APIClient
 
+from tests.jobs.conftest import job_files, run_worker  # noqa: F401 (the jobs fixtures)
+
 
 @pytest.fixture
 def api_client():

@@ -271,6 +271,8 @@ def test_object_history_outside_or_unknown_is_404(world, users, client_for):
     assert inside.get("/audit/registry.member/999999/").status_code == 404
     assert inside.get("/audit/registry.nothing/1/").status_code == 404
     assert inside.get("/audit/registry.member/not-a-number/").status_code == 404
+    assert inside.get("/audit/registry.member/99999999999999999999999/").status_code == 404
+    assert inside.get("/audit/registry.division/44%00/").status_code == 404
     assert inside.get(f"/audit/registry.division/{PINGSHAN_COMMUNITY}/").status_code in (200, 404)
 
 

@@ -4,7 +4,6 @@ import pytest
 from django.urls import reverse
 
 from jobs.models import Job, JobStatus
-from tests.jobs.conftest import job_files, run_worker  # noqa: F401 (fixtures)
 from tests.registry.factories import make_filed
 from transparency.models import OpenDataExtract
 
@@ -18,7 +17,7 @@ def test_an_administrator_writes_todays_extract_as_a_job(
     client_for,
     run_worker,
     staff,
-    street_officer,  # noqa: F811
+    street_officer,
 ):
     make_filed(staff, street_officer)
     admin = make_user(username="root", is_superuser=True, is_staff=True)

@@ -50,6 +50,9 @@ def test_activity_groups_and_unknown_ids_have_no_page(client, api_client, staff)
     group = make_group(staff)
     assert client.get(page_url(group)).status_code == 404
     assert client.get("/public/organisations/99999999/").status_code == 404
+    assert client.get("/public/organisations/99999999999999999999999/").status_code == 404
+    huge = "/api/v1/public/organisations/99999999999999999999999/"
+    assert api_client.get(huge).status_code == 404
     assert api_client.get(f"/api/v1/public/organisations/{group.pk}/").status_code == 404
 
 
