@@ -37,28 +37,40 @@ from the ``setup_world`` hook, which runs once per test, before the checks::
     class TestSupportProjectPages(PageAccess):
         model = SupportProject
         list_url = "/support/projects/"
-        ...same hooks; detail_url(world) is a page, write_pages(world) are forms
+        # object_id(world): the pk in the page's object_list; or label(world): text to look for
+        # (an .xlsx/.csv export is searched cell by cell)
+        # detail_url(world), pages(world): pages about the object, 200 inside and 404 outside
+        # write_pages(world): its forms, opened by ``writers``; GET and POST 404 outside
+        # actions(world): [(url, data)] POSTs on it, 404 outside
+        # references(world): [(url, data, field)] forms naming it, posted by ``referrers``
 
 What runs, per class (each role is a separate test item):
 
 * anonymous: the API answers 401 (``WWW-Authenticate: Token``), a page redirects to log in, for
   every request the class names;
 * every role of ``inside`` (default ``INSIDE``) finds the object in the list, in each of
-  ``filters(world)``, and opens its detail (200);
+  ``filters(world)`` (a leader skips ``within``: it sees no divisions), and opens its detail and
+  pages (200); the ``writers`` among them open its forms;
 * every role of ``outside`` (default ``OUTSIDE``) gets 404 for the detail and every action and
-  write page, finds no row in the list or any filter, and, in the API, filtering by the world's
-  community finds nothing at all; nothing is written (``state(world)``: by default the row and
-  history counts of ``model``);
-* a write that names the out-of-scope object (``create_body`` / ``references``) is refused: 400
+  write page, finds no row in the list or any filter (a page: nor the ``label`` anywhere on it;
+  ``outside_list_status(query)`` says when the list itself is 404), and, in the API, filtering
+  by the world's community finds nothing at all; nothing is written (``state(world)``: by
+  default the row and history counts of ``model``);
+* a write that names the out-of-scope object (``create_body`` / ``references``), sent by each
+  of ``referrers`` (API default: ``OUTSIDE``; pages: ``OUTSIDE_OFFICERS``), is refused: 400
   "does not exist" on that field in the API, the form re-rendered with an error on that field on
   a page; nothing is written;
 * ``refused(world)``: requests that a role inside may still not make, with the status expected
-  (the city bureau only watches, a community may not decide a filing, ...);
+  (the city bureau only watches, a community may not decide a filing, ...), checked in that
+  role's inside test;
 * ``ChangeAccess`` (API): every role of ``writers`` (default ``WRITERS``) changes the object with
   ``change_body(world)``.
 
 Roles are the keys of the ``users`` fixture. A class narrows ``inside`` / ``outside`` when its
-objects belong to a higher tier (a district's campaign: community staff are outside).
+objects belong to a higher tier (a district's campaign: community staff are outside), and
+``tests.world.lead(users, organisation)`` makes ``organisation_leader`` the leader of an
+organisation the class adds. Endpoints that answer for a node rather than a list (``?scope=``)
+set ``list_url = None`` and read the id with ``id_of(body)``.
 """
 
 from __future__ import annotations

@@ -1,4 +1,6 @@
-"""Division pages and endpoints: who may see what (404 outside the jurisdiction)."""
+"""Division pages and endpoints: what each tier lists, 404 above or beside the jurisdiction
+(anonymous, and the world's community for every role: the shared access tests in
+``tests/api/test_access.py`` and ``tests/web/test_access.py``)."""
 
 import pytest
 from django.urls import reverse
@@ -76,15 +78,6 @@ def test_city_officer_sees_all(make_user, api_for):
     officer = make_user(Role.CITY_OFFICER, "4403")
     response = api_for(officer).get("/api/v1/divisions/", {"level": "street"})
     assert response.json()["count"] == 79
-
-
-def test_anonymous_users_see_nothing(client, api_for, divisions):
-    response = client.get(reverse("division-list"))
-    assert response.status_code == 302
-    assert response.url.startswith(reverse("login"))
-    assert client.get(reverse("division-detail", args=[PINGSHAN_STREET])).status_code == 302
-    assert api_for().get("/api/v1/divisions/").status_code in (401, 403)
-    assert api_for().get(f"/api/v1/divisions/{PINGSHAN_STREET}/").status_code in (401, 403)
 
 
 def test_divisions_are_read_only_in_the_api(pingshan_street_officer, api_for):
