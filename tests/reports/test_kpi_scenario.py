@@ -105,6 +105,19 @@ def _support(filed):
     }
 
 
+def _selection():
+    """The selection campaigns' KPIs: the scenario has no campaign, so no entries; the share's
+    denominator is the organisations graded 3A or above (one, in the district, not the street)."""
+    zero = count(0)
+    return {
+        "selection_entries": per_level(zero, zero, zero, zero),
+        "selection_shortlisted": per_level(zero, zero, zero, zero),
+        "selection_high_grade_share": per_level(ratio(0, 1), ratio(0, 1), NONE, NONE),
+    }
+
+
+EXPECTED_PAST.update(_selection())
+EXPECTED_TODAY.update(_selection())
 # filed then: H and D (of 坪山社区); today also E (马峦社区) and G (坪山社区)
 EXPECTED_PAST.update(_support(filed=(2, 2, 2, 2)))
 EXPECTED_TODAY.update(_support(filed=(4, 4, 3, 3)))
