@@ -37,7 +37,7 @@ from django.utils.translation import gettext as _
 from simple_history.utils import bulk_create_with_history, bulk_update_with_history
 
 from core.exceptions import NotPermitted, OutOfJurisdiction, TransitionNotAllowed
-from core.history import stamp
+from core.history import required_reason, stamp
 from core.scoping import CHANGE, VIEW
 from core.transitions import transition
 from core.validators import clean_phone, normalise_text
@@ -136,13 +136,6 @@ def _full_clean(instance, errors: dict, exclude=None) -> None:
 
 def _reason(reason: str, default: str) -> str:
     return normalise_text(reason) or default
-
-
-def _reason_required(reason: str, field: str = "reason") -> str:
-    reason = normalise_text(reason)
-    if not reason:
-        raise ValidationError({field: [_("Say why.")]})
-    return reason
 
 
 def _decimal(value, errors: dict, field: str, label: str) -> Decimal | None:
@@ -632,7 +625,7 @@ def stage_close(*, stage: Stage, acting_user: User, reason: str = "") -> Stage:
 def stage_reopen(*, stage: Stage, acting_user: User, reason: str) -> Stage:
     """Open a closed stage with a result again (to correct a sheet after an objection), while
     the campaign is under way and no later stage with a result has started."""
-    reason = _reason_required(reason)
+    reason = required_reason(reason)
     stage = _lock(Stage, getattr(stage, "pk", stage), acting_user)
     campaign = _lock_campaign(stage.campaign_id, acting_user)
     if stage.status != StageStatus.CLOSED or stage.kind not in StageKind.RESULT:
@@ -1112,7 +1105,7 @@ def entry_submit(
 def entry_return(*, entry: Entry, acting_user: User, note: str) -> Entry:
     """The organiser returns a submitted entry for correction, saying what to correct, while
     the call is collecting."""
-    note = _reason_required(note, "note")
+    note = required_reason(note, "note")
     entry = _lock(Entry, entry.pk, acting_user)
     _require_organiser(acting_user, entry.campaign)
     entry.status = transition(ENTRY_TRANSITIONS, entry.status, EntryAction.RETURN)
@@ -1126,7 +1119,7 @@ def entry_return(*, entry: Entry, acting_user: User, note: str) -> Entry:
 @transaction.atomic
 def entry_withdraw(*, entry: Entry, acting_user: User, reason: str) -> Entry:
     """The submitter (or the organiser) withdraws an entry before the results are published."""
-    reason = _reason_required(reason)
+    reason = required_reason(reason)
     entry = _lock(Entry, entry.pk, acting_user)
     campaign = entry.campaign
     if not acts_for(acting_user, campaign.organiser):
@@ -1187,7 +1180,7 @@ def conflict_declare(
 ) -> ConflictDeclaration:
     """Record a conflict an expert declares with an organisation (the expert signed in, or an
     officer of the expert's district). Assignments of the expert to its entries are refused."""
-    reason = _reason_required(reason)
+    reason = required_reason(reason)
     expert = Expert.objects.filter(pk=expert.pk).first()
     if expert is None:
         raise OutOfJurisdiction()
@@ -1526,7 +1519,7 @@ def sheet_submit(
 def sheet_void(*, sheet: ScoreSheet, acting_user: User, reason: str) -> ScoreSheet:
     """The organiser voids a sheet (kept, with who, when and why) while its stage is open, so
     that the expert can score again."""
-    reason = _reason_required(reason)
+    reason = required_reason(reason)
     sheet = _lock(ScoreSheet, sheet.pk, acting_user)
     stage = Stage.objects.get(pk=sheet.stage_id)
     _require_organiser(acting_user, stage.campaign)
@@ -1903,7 +1896,7 @@ def campaign_start_notice(
 def campaign_reopen(*, campaign: Campaign, acting_user: User, reason: str) -> Campaign:
     """Withdraw the public notice (after an upheld objection, say) to correct the results; they
     go on notice again afterwards."""
-    reason = _reason_required(reason)
+    reason = required_reason(reason)
     campaign = _lock_campaign(campaign, acting_user)
     campaign.status = transition(CAMPAIGN_TRANSITIONS, campaign.status, CampaignAction.REOPEN)
     campaign.notice_starts_on = None
@@ -1969,7 +1962,7 @@ def objection_answer(
 ) -> Objection:
     """The organiser answers an objection: upheld or dismissed, saying why. An upheld one is
     corrected by withdrawing the notice (``campaign_reopen``)."""
-    answer = _reason_required(answer, "answer")
+    answer = required_reason(answer, "answer")
     objection = _lock(Objection, objection.pk, acting_user)
     _require_organiser(acting_user, objection.campaign)
     objection.status = transition(OBJECTION_TRANSITIONS, objection.status, action)

@@ -12,7 +12,12 @@ from django.utils.translation import gettext_lazy as _
 from drf_spectacular.utils import extend_schema_serializer
 from rest_framework import serializers
 
-from core.api import ReadModelSerializer, ReasonField, ScopedPrimaryKeyRelatedField
+from core.api import (
+    ReadModelSerializer,
+    ReasonField,
+    ScopedPrimaryKeyRelatedField,
+    ScopedSlugRelatedField,
+)
 from core.masking import PersonalDataSerializerMixin
 from core.scoping import CHANGE, VIEW
 from grading.models import Expert
@@ -159,28 +164,13 @@ class CategoryInputSerializer(serializers.Serializer):
     top_quota = serializers.IntegerField(min_value=1, max_value=100_000, required=False)
 
 
-class DivisionCodeField(serializers.SlugRelatedField):
-    """A division by its code, among those the caller may see."""
-
-    def __init__(self, **kwargs):
-        kwargs.setdefault("slug_field", "code")
-        kwargs.setdefault("queryset", Division.objects.all())
-        super().__init__(**kwargs)
-
-    def get_queryset(self):
-        request = self.context.get("request")
-        return Division.objects.restrict(getattr(request, "user", None), VIEW)
-
-    def to_internal_value(self, data):
-        if not isinstance(data, str) or len(data) > 12 or "\x00" in data:
-            self.fail("does_not_exist", slug_name="code", value=str(data)[:20])
-        return super().to_internal_value(data)
-
-
 @extend_schema_serializer(component_name="SelectionCampaignCreate")
 class CampaignCreateSerializer(serializers.Serializer):
-    organiser = DivisionCodeField(
-        help_text=_("The code of the organising division (a street or above).")
+    organiser = ScopedSlugRelatedField(
+        slug_field="code",
+        queryset=Division.objects.all(),
+        scope_action=VIEW,
+        help_text=_("The code of the organising division (a street or above)."),
     )
     title = serializers.CharField(max_length=200)
     year = serializers.IntegerField(min_value=2000, max_value=2100)
@@ -288,7 +278,9 @@ class EntryCreateSerializer(serializers.Serializer):
     organisation = ScopedPrimaryKeyRelatedField(
         queryset=Organisation.objects.all(), scope_action=CHANGE, required=False
     )
-    unit = DivisionCodeField(required=False)
+    unit = ScopedSlugRelatedField(
+        slug_field="code", queryset=Division.objects.all(), scope_action=VIEW, required=False
+    )
     unit_name = serializers.CharField(max_length=100, required=False, allow_blank=True)
     title = serializers.CharField(max_length=200)
     text = serializers.CharField(max_length=TEXT_LIMIT, required=False, allow_blank=True)
