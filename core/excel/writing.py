@@ -316,17 +316,25 @@ def _keep_text(cell) -> None:
         cell.quotePrefix = True
 
 
+def _writable(value):
+    """A value openpyxl accepts: text loses the control characters XML cannot carry (openpyxl
+    refuses them with ``IllegalCharacterError``; the streaming writer drops them the same way)."""
+    if isinstance(value, str):
+        return _ILLEGAL_XML.sub("", value)
+    return value
+
+
 def set_cell(sheet, row: int, column: int, value=None):
     """``sheet.cell(row=…, column=…, value=…)`` (1-based), with text always written as text."""
     cell = sheet.cell(row=row, column=column)
-    cell.value = value
+    cell.value = _writable(value)
     _keep_text(cell)
     return cell
 
 
 def append_row(sheet, values: Sequence) -> None:
     """``sheet.append(values)``, with text always written as text."""
-    sheet.append(list(values))
+    sheet.append([_writable(value) for value in values])
     for cell in sheet[sheet.max_row]:
         _keep_text(cell)
 

@@ -49,6 +49,9 @@ def test_each_list_documents_its_own_pagination(schema):
     drill_down = page_schema("/api/v1/kpis/{key}/organisations/")
     assert "count" not in ledger["properties"] and "count" not in ledger.get("required", [])
     assert "count" in drill_down["required"]
+    # the audit log pages by its own keyset: one object with next and results, not an array
+    audit_page = page_schema("/api/v1/audit-events/")
+    assert set(audit_page["required"]) == {"next", "results"}
 
 
 def test_schema_is_served_without_logging_in(client, db):

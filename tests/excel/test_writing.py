@@ -46,6 +46,16 @@ def test_styled_workbooks_write_formula_like_text_as_text():
     assert loaded["其他"]["A1"].quotePrefix  # Excel keeps it text when the cell is edited
 
 
+def test_styled_workbooks_drop_control_characters_xml_cannot_carry():
+    # text stored through the API may hold them (a fuzzer found one in a campaign's entry title;
+    # openpyxl refused the cell and the export was a 500)
+    book = Workbook()
+    table_sheet(book, "表", [("名称", 20)], [["案例\x01一\x0b"], ["tab\tand\nnewline"]], first=True)
+    set_cell(book.active, 4, 1, "\x00零")
+    sheet = load_workbook(io.BytesIO(workbook_bytes(book)))["表"]
+    assert [c.value for c in sheet["A"]] == ["名称", "案例一", "tab\tand\nnewline", "零"]
+
+
 def test_an_annotated_copy_keeps_the_files_own_formulas_and_the_csv_guard():
     book = Workbook()
     book.active.title = "台账"

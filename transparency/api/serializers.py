@@ -3,6 +3,7 @@
 public columns only; the audit rows are masked by the one rule before they get here)."""
 
 from django.urls import reverse
+from drf_spectacular.utils import extend_schema_serializer
 from rest_framework import serializers
 
 from transparency.models import OpenDataExtract
@@ -181,6 +182,7 @@ class AuditRowSerializer(serializers.Serializer):
         return request.build_absolute_uri(path) if request else path
 
 
+@extend_schema_serializer(many=False)  # the list action answers one page object, not an array
 class AuditPageSerializer(serializers.Serializer):
     """A page of the audit log; ``next`` is the next (older) page, null on the last."""
 
