@@ -8,7 +8,8 @@ from django.urls import reverse
 from registry.models import Application, Organisation
 from tests.access import INSIDE, OUTSIDE, PageAccess
 from tests.places import PINGSHAN_COMMUNITY, PINGSHAN_STREET
-from tests.registry.factories import make_group
+from tests.registry.factories import make_filed, make_group, make_registered
+from tests.world import lead
 
 pytestmark = pytest.mark.django_db
 
@@ -218,3 +219,38 @@ class TestMemberLedgerExport(LedgerExport):
 
     def label(self, world):
         return world.organisation.name  # each member row names its organisation
+
+
+class TestFiledLedgerExport(LedgerExport):
+    """The filed organisations' ledger: a filed organisation of the world's community (its
+    leader is the role's leader)."""
+
+    kind = "filed"
+
+    def setup_world(self, world, users):
+        world.filed = make_filed(
+            users["community_staff"], users["street_officer"], name="坪山社区舞蹈协会"
+        )
+        lead(users, world.filed)
+
+    def label(self, world):
+        return world.filed.filing_number
+
+
+class TestRegisteredLedgerExport(LedgerExport):
+    """The registered organisations' ledger: a registered organisation of the world's
+    community."""
+
+    kind = "registered"
+
+    def setup_world(self, world, users):
+        world.registered = make_registered(
+            users["community_staff"],
+            users["street_officer"],
+            users["district_officer"],
+            name="坪山社区志愿者协会",
+        )
+        lead(users, world.registered)
+
+    def label(self, world):
+        return world.registered.credit_code
