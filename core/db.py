@@ -468,6 +468,8 @@ def _rows(columns: list[list]) -> list[tuple]:
 # --- history ----------------------------------------------------------------------------------
 
 HISTORY_FIELDS = ("history_date", "history_change_reason", "history_type", "history_user_id")
+#: the recorded time of ``core.models.RecordedHistory`` (always now, whatever the valid time)
+RECORDED_FIELD = "history_recorded_at"
 # What simple-history reads from an object before the defaults.
 _OWN = frozenset({"_history_user", "_change_reason", "_history_date"})
 
@@ -489,7 +491,7 @@ def _supported(model: type[Model], history: type[Model] | None) -> bool:
         return False
     if history is None:
         return True
-    known = {f.attname for f in history.tracked_fields} | set(HISTORY_FIELDS)
+    known = {f.attname for f in history.tracked_fields} | {*HISTORY_FIELDS, RECORDED_FIELD}
     return all(f.attname in known or f is history._meta.pk for f in history._meta.concrete_fields)
 
 
@@ -519,6 +521,8 @@ def _history_rows(
     user_field = next(f for f in meta.concrete_fields if f.attname == "history_user_id")
     now = default_date or timezone.now()
     how = type_field.get_db_prep_save(history_type, connection)
+    recorded_field = next((f for f in meta.concrete_fields if f.attname == RECORDED_FIELD), None)
+    recorded = () if recorded_field is None else (prepare_now(recorded_field, connection),)
     # The same user, reason and date on (nearly) every row: each prepared once.
     prepared: dict[tuple, Any] = {}
 
@@ -537,6 +541,7 @@ def _history_rows(
             prepare(reason_field, default_change_reason),
             how,
             prepare(user_field, who),
+            *recorded,
         )
     out = []
     for obj, row in zip(objs, rows, strict=True):
@@ -557,8 +562,16 @@ def _history_rows(
                 prepare(reason_field, why),
                 how,
                 prepare(user_field, who),
+                *recorded,
             )
         )
     columns = [meta.get_field(name).column for name in tracked]
     columns += [date_field.column, reason_field.column, type_field.column, user_field.column]
+    if recorded_field is not None:
+        columns.append(recorded_field.column)
     return columns, out
+
+
+def prepare_now(model_field: Field, connection):
+    """The recorded time of rows written now, prepared for ``model_field``'s column."""
+    return model_field.get_db_prep_save(model_field.get_default(), connection)

@@ -12,6 +12,7 @@ import datetime
 from dataclasses import dataclass, field
 
 from django.core.exceptions import ValidationError
+from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from core.validators import normalise_text
@@ -23,11 +24,76 @@ REASON_MAX_LENGTH = 2000
 _REASON_COLUMN_LENGTH = 100
 
 
-def stamp(instance, *, acting_user, reason: str | None) -> None:
+def stamp(
+    instance,
+    *,
+    acting_user,
+    reason: str | None,
+    effective_on: datetime.date | None = None,
+) -> None:
     """Attach ``acting_user`` and ``reason`` to the history row that ``instance``'s next save
-    writes. ``acting_user`` may be ``None`` only for work no person did (a migration)."""
+    writes. ``acting_user`` may be ``None`` only for work no person did (a migration).
+
+    ``effective_on``: the day the change took effect, when it is earlier than today (the
+    row's ``history_date``, its valid time, becomes :func:`effective_moment` of that day; the
+    recorded time stays now). Check it first with :func:`effective_date_errors`."""
     instance._history_user = acting_user
     instance._change_reason = reason or ""
+    if effective_on is not None and effective_on < timezone.localdate():
+        instance._history_date = effective_moment(effective_on)
+
+
+# --- effective dates (valid time) ---------------------------------------------------------------
+
+
+def effective_moment(day: datetime.date) -> datetime.datetime:
+    """The ``history_date`` of a change that took effect on ``day``: now for today, else the
+    last moment of that day in the project's time zone. The end (not the start) of the day, so
+    the change comes after anything else recorded as of that day (a change is in force "as of"
+    its day either way: as-of reads cut at the end of the day)."""
+    if day >= timezone.localdate():
+        return timezone.now()
+    return timezone.make_aware(datetime.datetime.combine(day, datetime.time.max))
+
+
+def effective_date_errors(
+    day: datetime.date | None,
+    *,
+    founded_on: datetime.date | None = None,
+    last_change: datetime.datetime | None = None,
+    reason: str | None = None,
+    field_name: str = "effective_date",
+) -> dict[str, list[str]]:
+    """What is wrong with ``day`` as the effective date of a change to an object: in the
+    future; before the object's founding (``founded_on``); before the valid time of its latest
+    history row (``last_change``: history rows are full copies that are never rewritten, so a
+    change may not slip under a later one); back-dated without a reason. ``{}`` when fine;
+    ``None`` means today."""
+    if day is None:
+        return {}
+    today = timezone.localdate()
+    errors: dict[str, list[str]] = {}
+    if day > today:
+        errors[field_name] = [
+            _("The effective date %(date)s is in the future; give today (%(today)s) or earlier.")
+            % {"date": day.isoformat(), "today": today.isoformat()}
+        ]
+    elif founded_on is not None and day < founded_on:
+        errors[field_name] = [
+            _("The effective date %(date)s is before the founding date (%(founded)s).")
+            % {"date": day.isoformat(), "founded": founded_on.isoformat()}
+        ]
+    elif last_change is not None and day < timezone.localtime(last_change).date():
+        errors[field_name] = [
+            _(
+                "The record already has a change in effect from %(date)s; a change cannot take "
+                "effect before it (give %(date)s or later)."
+            )
+            % {"date": timezone.localtime(last_change).date().isoformat()}
+        ]
+    if day < today and not normalise_text(reason or ""):
+        errors["reason"] = [_("Say why the change is entered with an earlier effective date.")]
+    return errors
 
 
 def history_reason_max_length() -> int:

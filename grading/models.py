@@ -29,6 +29,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from simple_history.models import HistoricalRecords
 
+from core.models import RecordedHistory
 from core.scoping import RestrictedQuerySet, ScopedModel
 from grading.choices import (
     Aggregation,
@@ -673,7 +674,7 @@ class GradeAward(ScopedModel):
     score = models.DecimalField(_("score"), **POINTS, null=True, blank=True)
     created_at = models.DateTimeField(_("created at"), auto_now_add=True)
 
-    history = HistoricalRecords()
+    history = HistoricalRecords(bases=[RecordedHistory])
 
     objects = GradeAwardQuerySet.as_manager()
 

@@ -18,6 +18,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from simple_history.models import HistoricalRecords
 
+from core.models import RecordedHistory
 from core.scoping import RestrictedQuerySet, ScopedModel
 from party_building.choices import PartyOrganisationKind
 from registry.choices import ConditionSeverity
@@ -83,7 +84,7 @@ class PartyOrganisation(ScopedModel):
     created_at = models.DateTimeField(_("created at"), auto_now_add=True)
     updated_at = models.DateTimeField(_("updated at"), auto_now=True)
 
-    history = HistoricalRecords()
+    history = HistoricalRecords(bases=[RecordedHistory])
 
     objects = PartyOrganisationQuerySet.as_manager()
 
@@ -158,7 +159,7 @@ class PartyCoverage(ScopedModel):
     start_on = models.DateField(_("covered since"))
     end_on = models.DateField(_("covered until"), null=True, blank=True)
 
-    history = HistoricalRecords()
+    history = HistoricalRecords(bases=[RecordedHistory])
 
     objects = PartyCoverageQuerySet.as_manager()
 
@@ -241,7 +242,7 @@ class InstructorAssignment(ScopedModel):
     end_on = models.DateField(_("end date"), null=True, blank=True)
     note = models.TextField(_("note"), blank=True)
 
-    history = HistoricalRecords()
+    history = HistoricalRecords(bases=[RecordedHistory])
 
     objects = InstructorAssignmentQuerySet.as_manager()
 

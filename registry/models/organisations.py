@@ -4,6 +4,7 @@ from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 from simple_history.models import HistoricalRecords
 
+from core.models import RecordedHistory
 from core.scoping import RestrictedQuerySet, ScopedModel
 from core.validators import clean_id_number, clean_phone
 from registry.choices import (
@@ -102,7 +103,7 @@ class Organisation(ScopedModel):
     created_at = models.DateTimeField(_("created at"), auto_now_add=True)
     updated_at = models.DateTimeField(_("updated at"), auto_now=True)
 
-    history = HistoricalRecords()
+    history = HistoricalRecords(bases=[RecordedHistory])
 
     scope_path_field = "community__path"
     scope_organisation_field = "pk"
@@ -294,7 +295,7 @@ class BrandProject(ScopedModel):
     year = models.PositiveSmallIntegerField(_("year"))
     recognised_by = models.CharField(_("recognised by"), max_length=100)
 
-    history = HistoricalRecords()
+    history = HistoricalRecords(bases=[RecordedHistory])
 
     scope_path_field = "organisation__community__path"
     scope_organisation_field = "organisation"

@@ -11,6 +11,7 @@ from decimal import Decimal
 
 import pytest
 from django.db import IntegrityError, connection, transaction
+from django.utils import timezone
 
 import core.db
 from core.db import create_with_history, update_rows, update_with_history
@@ -83,7 +84,7 @@ def organisations(suffix=""):
 
 def table(queryset, *, drop=()):
     """Rows as dicts, without the columns that differ by nature between two writes."""
-    ignored = {"id", "history_id", "created_at", "updated_at", *drop}
+    ignored = {"id", "history_id", "created_at", "updated_at", "history_recorded_at", *drop}
     return [{k: v for k, v in row.items() if k not in ignored} for row in queryset.values()]
 
 
@@ -298,3 +299,16 @@ def test_copy_is_binary_for_the_ledger_tables_and_text_for_other_types():
         assert core.db._binary_types(connection, model._meta.db_table, columns) is not None
     table = Organisation._meta.db_table
     assert core.db._binary_types(connection, table, ["id", "not_a_column"]) is None
+
+
+def test_history_rows_are_recorded_now_whatever_their_valid_time(method, officer):
+    """``history_date`` is the valid time given; ``history_recorded_at`` the moment of writing."""
+    with transaction.atomic():
+        objs = create_with_history(
+            organisations(), Organisation, default_user=officer, default_date=WHEN, method=method
+        )
+        history = Organisation.history.filter(id__in=[obj.pk for obj in objs])
+        times = list(history.values_list("history_date", "history_recorded_at"))
+        transaction.set_rollback(True)
+    assert times and {valid for valid, _recorded in times} == {WHEN}
+    assert all(abs(timezone.now() - recorded).total_seconds() < 600 for _valid, recorded in times)
