@@ -37,6 +37,8 @@ class TimelineEntry:
     action_label: str
     reason: str
     changes: list[FieldChange] = field(default_factory=list)
+    #: the app of ``model`` (timeline sources of other apps add their own models' rows)
+    app_label: str = "registry"
 
 
 def _display(model: type[Model], field_name: str, value, divisions: dict[str, str]):
@@ -125,6 +127,7 @@ def organisation_timeline(organisation: Organisation) -> list[TimelineEntry]:
                     action_label=str(HISTORY_ACTIONS[row.history_type]),
                     reason=row.history_change_reason or "",
                     changes=changes,
+                    app_label=model._meta.app_label,
                 )
             )
     entries.sort(key=lambda e: (e.when, e.model, e.object_id), reverse=True)

@@ -49,6 +49,7 @@ from registry.forms import (
     ApplicationSubmitForm,
     BrandProjectForm,
     DecisionForm,
+    HubForm,
     MemberForm,
     OrganisationForm,
     PublicRegisterForm,
@@ -115,7 +116,7 @@ def readable_timeline(organisation: Organisation, *, full: bool) -> list:
         value
         for entry in entries
         for change in entry.changes
-        if _is_user_field(entry.model, change.field)
+        if _is_user_field(entry, change.field)
         for value in (change.old, change.new)
         if value not in (None, "")
     }
@@ -127,17 +128,17 @@ def readable_timeline(organisation: Organisation, *, full: bool) -> list:
         changes = []
         for change in entry.changes:
             old, new = change.old, change.new
-            if _is_user_field(entry.model, change.field):
+            if _is_user_field(entry, change.field):
                 old, new = names.get(old, old), names.get(new, new)
-            elif entry.model == "member":
+            elif entry.app_label == "registry" and entry.model == "member":
                 old, new = mask_diff(change.field, old, new, full=full)
             changes.append(dataclasses.replace(change, old=_when(old), new=_when(new)))
         entry.changes = changes
     return entries
 
 
-def _is_user_field(model_name: str, field_name: str) -> bool:
-    field = apps.get_model("registry", model_name)._meta.get_field(field_name)
+def _is_user_field(entry, field_name: str) -> bool:
+    field = apps.get_model(entry.app_label, entry.model)._meta.get_field(field_name)
     return field.is_relation and field.related_model is User
 
 
@@ -729,7 +730,7 @@ class ApplicationSubmitView(OrganisationScopedMixin, ServiceFormView):
 class HubView(OrganisationScopedMixin, ServiceFormView):
     """The street office designates a hub organisation, or revokes the designation."""
 
-    form_class = ReasonForm
+    form_class = HubForm
 
     def dispatch(self, request, *args, **kwargs):
         if kwargs["action"] not in ("designate", "revoke"):
@@ -750,6 +751,7 @@ class HubView(OrganisationScopedMixin, ServiceFormView):
             organisation=self.organisation,
             acting_user=self.request.user,
             reason=form.cleaned_data["reason"],
+            effective_date=form.cleaned_data.get("effective_date"),
         )
 
 

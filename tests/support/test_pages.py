@@ -191,3 +191,16 @@ class TestOrganisationPanel(SupportPages):
         page = client.get(self.detail_url(world), HTTP_ACCEPT_LANGUAGE="en").content.decode()
         assert "support-panel" in page and "Start-up" in page and world.project.title in page
         assert world.platform.name in page
+
+    def test_a_changed_support_record_reads_on_the_timeline(self, world, users, client_for):
+        # the timeline's changes of another app's records (a 500 before: the page looked the
+        # model up in the registry)
+        world.project.title = "长者助餐（第二期）"
+        world.project._change_reason = "项目更名"
+        world.project.save()
+        response = client_for(users["street_officer"]).get(
+            self.detail_url(world), HTTP_ACCEPT_LANGUAGE="en"
+        )
+        assert response.status_code == 200
+        assert "长者助餐（第二期）" in response.content.decode()
+        assert "项目更名" in response.content.decode()
