@@ -9,6 +9,7 @@ urlpatterns = [
     path("", include("grading.api.urls")),
     path("", include("selection.api.urls")),
     path("", include("support.api.urls")),
+    path("", include("voting.api.urls")),
     path("", include("reports.api.urls")),
     path("", include("transparency.api.urls")),
 ]

@@ -73,6 +73,7 @@ INSTALLED_APPS = [
     "grading",
     "selection",
     "support",
+    "voting",
     "reports",
     "transparency",
     "demo",
@@ -202,6 +203,18 @@ JOB_IMPORT_BYTES = env_int("JOB_IMPORT_BYTES", 512 * 1024)
 JOB_EXPORT_ROWS = env_int("JOB_EXPORT_ROWS", 5000)
 # KPI exports of nodes at these levels run as jobs (every KPI of the node and each child).
 JOB_KPI_EXPORT_LEVELS = env_list("JOB_KPI_EXPORT_LEVELS", "province,city")
+
+# The public vote (docs/voting.md): the SMS backend for one-time codes (the console backend logs
+# them; voting.verification.HttpSmsGateway posts to VOTING_SMS_URL), the key of the identity
+# hashes (derived from SECRET_KEY when unset), and the rate limits per address and per identity
+# (requests, seconds).
+VOTING_SMS_BACKEND = os.environ.get("VOTING_SMS_BACKEND", "voting.verification.ConsoleSmsBackend")
+VOTING_SMS_URL = os.environ.get("VOTING_SMS_URL", "")
+VOTING_SMS_TOKEN = os.environ.get("VOTING_SMS_TOKEN", "")
+VOTING_SMS_SIGN = os.environ.get("VOTING_SMS_SIGN", "")
+VOTING_HASH_KEY = os.environ.get("VOTING_HASH_KEY", "")
+VOTING_ADDRESS_LIMIT = (env_int("VOTING_ADDRESS_LIMIT", 60), 600)
+VOTING_IDENTITY_LIMIT = (env_int("VOTING_IDENTITY_LIMIT", 5), 600)
 
 REST_FRAMEWORK = {
     # Token first: an unauthenticated request gets 401 with WWW-Authenticate: Token.

@@ -21,6 +21,7 @@ urlpatterns = [
     path("grading/", include("grading.urls")),
     path("support/", include("support.urls")),
     path("selection/", include("selection.urls")),
+    path("voting/", include("voting.urls")),
     path("oversight/", include("oversight.urls")),
     path("reports/", include("reports.urls")),
     path("jobs/", include("jobs.urls")),

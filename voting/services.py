@@ -1,0 +1,534 @@
+"""Every write of the public vote: its settings, codes, verification, casting, exclusions.
+
+Casting is one transaction: the voter's row is locked, checked not to have voted, marked voted,
+and the ballot inserted with its choices; a second ballot by the same identity finds ``voted``
+set (or loses the race on the lock) and is refused. Nothing is counted unless everything is.
+"""
+
+from __future__ import annotations
+
+import datetime
+from collections.abc import Iterable, Mapping
+
+from django.conf import settings
+from django.core.cache import cache
+from django.core.exceptions import ValidationError
+from django.db import IntegrityError, transaction
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from core.history import required_reason, stamp
+from registry.models import User
+from selection.choices import StageKind
+from selection.models import Stage
+from selection.selectors import participants
+from voting import hashing
+from voting.choices import ResultsVisibility, VerificationMethod, VoterRule
+from voting.models import (
+    Ballot,
+    BallotChoice,
+    CategoryRule,
+    CodeBatch,
+    Exclusion,
+    PhoneChallenge,
+    Voter,
+    VoteStage,
+    VotingCode,
+)
+from voting.verification import sms_backend
+
+OTP_TTL = datetime.timedelta(minutes=5)
+OTP_ATTEMPTS = 5
+TOKEN_TTL = datetime.timedelta(minutes=20)
+MOST_CODES = 100_000
+PHONE_DIGITS = 11
+
+
+class RateLimited(Exception):
+    """Too many requests from one address or for one identity (HTTP 429)."""
+
+    def __init__(self, message):
+        self.message = message
+        super().__init__(str(message))
+
+
+def _setting(name: str, default):
+    return getattr(settings, name, default)
+
+
+def _minute(moment: datetime.datetime) -> datetime.datetime:
+    return moment.replace(second=0, microsecond=0)
+
+
+def _hour(moment: datetime.datetime) -> datetime.datetime:
+    return moment.replace(minute=0, second=0, microsecond=0)
+
+
+def _refuse(message, field: str = "__all__"):
+    raise ValidationError({field: [message]})
+
+
+# --- settings of a vote -------------------------------------------------------------------------
+
+
+def _check_rules(vote_or_stage_campaign, rules) -> list[dict]:
+    categories = {c.pk: c for c in vote_or_stage_campaign.categories.all()}
+    clean, problems = [], []
+    seen = set()
+    for rule in rules:
+        category = rule["category"]
+        category_id = getattr(category, "pk", category)
+        if category_id not in categories:
+            problems.append(
+                _("Category %(id)s is not one of the campaign's.") % {"id": category_id}
+            )
+            continue
+        if category_id in seen:
+            problems.append(
+                _("Category %(name)s has two rules.") % {"name": categories[category_id].name}
+            )
+            continue
+        seen.add(category_id)
+        low = int(rule.get("min_choices", 1))
+        high = rule.get("max_choices")
+        high = None if high in (None, "") else int(high)
+        if low < 0 or (high is not None and (high < 1 or high < low)):
+            problems.append(
+                _("Category %(name)s: the most choices must be at least the fewest.")
+                % {"name": categories[category_id].name}
+            )
+            continue
+        clean.append({"category": categories[category_id], "min_choices": low, "max_choices": high})
+    for category_id, category in categories.items():
+        if category_id not in seen:
+            clean.append({"category": category, "min_choices": 1, "max_choices": None})
+    if problems:
+        raise ValidationError({"rules": problems})
+    return clean
+
+
+@transaction.atomic
+def vote_create(
+    *,
+    stage: Stage,
+    title: str,
+    opens_at: datetime.datetime,
+    closes_at: datetime.datetime,
+    acting_user: User,
+    results_visibility: str = ResultsVisibility.AFTER_CLOSING,
+    voter_rule: str = VoterRule.PHONE,
+    rules: Iterable[Mapping] = (),
+) -> VoteStage:
+    """Set up the public vote of ``stage`` (a public-vote stage of a campaign). A category
+    without a rule gets Zhuhai's: at least one choice, up to all of them."""
+    stage = Stage.objects.select_for_update().get(pk=getattr(stage, "pk", stage))
+    if stage.kind != StageKind.PUBLIC_VOTE:
+        _refuse(_("Only a public-vote stage can hold a vote."), "stage")
+    if VoteStage.objects.filter(stage=stage).exists():
+        _refuse(_("This stage already has its vote."), "stage")
+    if closes_at <= opens_at:
+        _refuse(_("The vote must close after it opens."), "closes_at")
+    clean = _check_rules(stage.campaign, rules)
+    vote = VoteStage(
+        stage=stage,
+        title=title or stage.campaign.title,
+        opens_at=opens_at,
+        closes_at=closes_at,
+        results_visibility=results_visibility,
+        voter_rule=voter_rule,
+        created_by=acting_user,
+    )
+    stamp(vote, acting_user=acting_user, reason=_("Vote set up"))
+    vote.save()
+    for rule in clean:
+        row = CategoryRule(vote=vote, **rule)
+        stamp(row, acting_user=acting_user, reason=_("Vote set up"))
+        row.save()
+    return vote
+
+
+@transaction.atomic
+def vote_update(
+    *, vote: VoteStage, acting_user: User, reason: str = "", now=None, **changes
+) -> VoteStage:
+    """Change a vote's settings before it opens; once open, only a later closing time."""
+    now = now or timezone.now()
+    vote = VoteStage.objects.select_for_update().get(pk=vote.pk)
+    rules = changes.pop("rules", None)
+    if vote.opens_at <= now:
+        if rules is not None or set(changes) - {"closes_at"}:
+            _refuse(_("The vote has opened: only its closing time may be moved, and only later."))
+        if "closes_at" in changes and (
+            changes["closes_at"] < vote.closes_at or vote.is_closed(now)
+        ):
+            _refuse(_("A vote that has opened may only close later, and not once closed."))
+    for name, value in changes.items():
+        setattr(vote, name, value)
+    if vote.closes_at <= vote.opens_at:
+        _refuse(_("The vote must close after it opens."), "closes_at")
+    stamp(vote, acting_user=acting_user, reason=reason or _("Vote changed"))
+    vote.save()
+    if rules is not None:
+        clean = {rule["category"].pk: rule for rule in _check_rules(vote.stage.campaign, rules)}
+        for row in CategoryRule.objects.filter(vote=vote):
+            wanted = clean.pop(row.category_id)
+            row.min_choices, row.max_choices = wanted["min_choices"], wanted["max_choices"]
+            stamp(row, acting_user=acting_user, reason=reason or _("Vote changed"))
+            row.save()
+        for rule in clean.values():
+            row = CategoryRule(vote=vote, **rule)
+            stamp(row, acting_user=acting_user, reason=reason or _("Vote changed"))
+            row.save()
+    return vote
+
+
+# --- voting codes -------------------------------------------------------------------------------
+
+
+@transaction.atomic
+def codes_issue(
+    *, vote: VoteStage, count: int, acting_user: User, label: str = ""
+) -> tuple[CodeBatch, list[str]]:
+    """Issue ``count`` single-use voting codes. They are returned once (to go into the batch's
+    .xlsx) and stored only hashed."""
+    if not VoterRule.allows(vote.voter_rule, VerificationMethod.CODE):
+        _refuse(_("This vote does not take voting codes."))
+    if vote.is_closed():
+        _refuse(_("The vote has closed."))
+    if not 1 <= count <= MOST_CODES:
+        _refuse(_("Issue between 1 and %(most)s codes at once.") % {"most": MOST_CODES}, "count")
+    batch = CodeBatch(vote=vote, label=label, size=count, created_by=acting_user)
+    stamp(batch, acting_user=acting_user, reason=_("Voting codes issued"))
+    batch.save()
+    codes: set[str] = set()
+    while len(codes) < count:
+        codes.add(hashing.new_voting_code())
+    ordered = sorted(codes)
+    VotingCode.objects.bulk_create(
+        [
+            VotingCode(batch=batch, vote=vote, code_hash=hashing.keyed_hash(vote.pk, "code", code))
+            for code in ordered
+        ],
+        batch_size=5000,
+    )
+    return batch, ordered
+
+
+# --- verification -------------------------------------------------------------------------------
+
+
+def _limit(key: str, most: int, window: int, message) -> None:
+    """Count one request under ``key``; past ``most`` in ``window`` seconds: refused."""
+    added = cache.add(key, 1, window)
+    count = 1 if added else cache.incr(key, 1)
+    if count > most:
+        raise RateLimited(message)
+
+
+def _limit_address(vote: VoteStage, address_hash: str) -> None:
+    most, window = _setting("VOTING_ADDRESS_LIMIT", (60, 600))
+    _limit(
+        f"voting:{vote.pk}:address:{address_hash[:32]}",
+        most,
+        window,
+        _("Too many requests from your network; wait a few minutes and try again."),
+    )
+
+
+def _limit_identity(vote: VoteStage, identity_hash: str) -> None:
+    most, window = _setting("VOTING_IDENTITY_LIMIT", (5, 600))
+    _limit(
+        f"voting:{vote.pk}:identity:{identity_hash[:32]}",
+        most,
+        window,
+        _("Too many codes asked for this number; wait a few minutes and try again."),
+    )
+
+
+def _check_open(vote: VoteStage, now) -> None:
+    if now < vote.opens_at:
+        _refuse(_("The vote has not opened yet."))
+    if vote.is_closed(now):
+        _refuse(_("The vote has closed; nothing more is counted."))
+
+
+def normalise_phone(phone: str) -> str:
+    digits = "".join(ch for ch in str(phone) if ch.isdigit())
+    if digits.startswith("86") and len(digits) == PHONE_DIGITS + 2:
+        digits = digits[2:]
+    if len(digits) != PHONE_DIGITS or not digits.startswith("1") or digits[1] not in "3456789":
+        _refuse(_("Enter an 11-digit mainland mobile number."), "phone")
+    return digits
+
+
+def phone_challenge_send(*, vote: VoteStage, phone: str, address: str, now=None) -> None:
+    """Send a one-time code to ``phone`` (through the configured SMS backend)."""
+    now = now or timezone.now()
+    _check_open(vote, now)
+    if not VoterRule.allows(vote.voter_rule, VerificationMethod.PHONE):
+        _refuse(_("This vote takes voting codes, not mobile numbers."))
+    address_hash = hashing.keyed_hash(vote.pk, "address", address)
+    _limit_address(vote, address_hash)
+    phone = normalise_phone(phone)
+    identity = hashing.keyed_hash(vote.pk, "phone", phone)
+    _limit_identity(vote, identity)
+    if Voter.objects.filter(vote=vote, identity_hash=identity, voted=True).exists():
+        _refuse(_("This mobile number has already voted."), "phone")
+    otp = hashing.new_otp()
+    with transaction.atomic():
+        PhoneChallenge.objects.filter(vote=vote, identity_hash=identity, used=False).update(
+            used=True
+        )
+        PhoneChallenge.objects.create(
+            vote=vote,
+            identity_hash=identity,
+            code_hash=hashing.keyed_hash(vote.pk, "otp", f"{identity}:{otp}"),
+            expires_at=now + OTP_TTL,
+        )
+    minutes = int(OTP_TTL.total_seconds() // 60)
+    sms_backend().send(
+        phone,
+        _("Your voting code for %(title)s is %(otp)s (valid %(minutes)s minutes).")
+        % {"title": vote.title, "otp": otp, "minutes": minutes},
+    )
+
+
+def _register(vote, identity, method, address_hash, now) -> str:
+    """The voter row of a verified identity (created the first time), with a new session
+    token; returns the token."""
+    token = hashing.new_token()
+    fields = {
+        "token_hash": hashing.keyed_hash(vote.pk, "token", token),
+        "token_expires_at": now + TOKEN_TTL,
+        "address_hash": address_hash,
+        "minute": _minute(now),
+    }
+    try:
+        with transaction.atomic():
+            voter, created = Voter.objects.select_for_update().get_or_create(
+                vote=vote, identity_hash=identity, defaults={"method": method, **fields}
+            )
+    except IntegrityError:  # the same identity verified at the same moment elsewhere
+        voter, created = Voter.objects.get(vote=vote, identity_hash=identity), False
+    if voter.voted:
+        _refuse(_("This identity has already voted; one ballot each."))
+    if not created:
+        updated = Voter.objects.filter(pk=voter.pk, voted=False).update(**fields)
+        if not updated:
+            _refuse(_("This identity has already voted; one ballot each."))
+    return token
+
+
+def phone_verify(*, vote: VoteStage, phone: str, otp: str, address: str, now=None) -> str:
+    """Check the one-time code sent to ``phone``; the answer is a session token to vote with."""
+    now = now or timezone.now()
+    _check_open(vote, now)
+    address_hash = hashing.keyed_hash(vote.pk, "address", address)
+    _limit_address(vote, address_hash)
+    phone = normalise_phone(phone)
+    identity = hashing.keyed_hash(vote.pk, "phone", phone)
+    otp = "".join(ch for ch in str(otp) if ch.isdigit())[:6]
+    with transaction.atomic():
+        challenge = (
+            PhoneChallenge.objects.select_for_update()
+            .filter(vote=vote, identity_hash=identity, used=False)
+            .order_by("-pk")
+            .first()
+        )
+        if challenge is None:
+            _refuse(_("Ask for a code first."), "otp")
+        if challenge.expires_at <= now:
+            _refuse(_("The code has expired; ask for a new one."), "otp")
+        if challenge.attempts >= OTP_ATTEMPTS:
+            _refuse(_("Too many wrong codes; ask for a new one."), "otp")
+        if challenge.code_hash != hashing.keyed_hash(vote.pk, "otp", f"{identity}:{otp}"):
+            challenge.attempts += 1
+            challenge.save(update_fields=["attempts"])
+            wrong = True
+        else:
+            challenge.used = True
+            challenge.save(update_fields=["used"])
+            wrong = False
+    if wrong:
+        _refuse(_("The code is not right."), "otp")
+    return _register(vote, identity, VerificationMethod.PHONE, address_hash, now)
+
+
+def code_verify(*, vote: VoteStage, code: str, address: str, now=None) -> str:
+    """Check a voting code; the answer is a session token to vote with."""
+    now = now or timezone.now()
+    _check_open(vote, now)
+    if not VoterRule.allows(vote.voter_rule, VerificationMethod.CODE):
+        _refuse(_("This vote takes mobile numbers, not voting codes."))
+    address_hash = hashing.keyed_hash(vote.pk, "address", address)
+    _limit_address(vote, address_hash)
+    code = hashing.normalise_code(code)
+    code_hash = hashing.keyed_hash(vote.pk, "code", code)
+    row = VotingCode.objects.filter(vote=vote, code_hash=code_hash).only("used").first()
+    if row is None:
+        _refuse(_("This voting code is not valid."), "code")
+    if row.used:
+        _refuse(_("This voting code has already been used."), "code")
+    # the code's identity is the code: the voter row and the code row share the hash
+    return _register(vote, code_hash, VerificationMethod.CODE, address_hash, now)
+
+
+# --- casting ------------------------------------------------------------------------------------
+
+
+def ballot_errors(vote: VoteStage, choices: Mapping, entries: dict[int, int]) -> dict:
+    """Problems of a ballot, per category id (``"__all__"`` for those of no category)."""
+    rules = {rule.category_id: rule for rule in vote.rules.select_related("category")}
+    problems: dict[str, list] = {}
+    chosen_ids = set()
+    for raw_category, raw_entries in choices.items():
+        try:
+            category_id = int(raw_category)
+        except (TypeError, ValueError):
+            category_id = None
+        if category_id not in rules:
+            problems.setdefault("__all__", []).append(
+                _("%(category)s is not a category of this vote.")
+                % {"category": str(raw_category)[:20]}
+            )
+            continue
+        if not isinstance(raw_entries, list | tuple):
+            raw_entries = [raw_entries]
+        for raw in raw_entries:
+            try:
+                entry_id = int(raw)
+            except (TypeError, ValueError):
+                entry_id = None
+            if entries.get(entry_id) != category_id:
+                problems.setdefault(str(category_id), []).append(
+                    _("%(entry)s is not an entry of %(category)s in this vote.")
+                    % {"entry": str(raw)[:20], "category": rules[category_id].category.name}
+                )
+            elif entry_id in chosen_ids:
+                problems.setdefault(str(category_id), []).append(
+                    _("An entry is chosen twice in %(category)s.")
+                    % {"category": rules[category_id].category.name}
+                )
+            chosen_ids.add(entry_id)
+    for category_id, rule in rules.items():
+        count = len([e for e in chosen_ids if entries.get(e) == category_id])
+        name = rule.category.name
+        if count < rule.min_choices:
+            problems.setdefault(str(category_id), []).append(
+                _("Choose at least %(fewest)s in %(category)s (you chose %(count)s).")
+                % {"fewest": rule.min_choices, "category": name, "count": count}
+                if count
+                else _("Choose at least %(fewest)s in %(category)s: none is chosen yet.")
+                % {"fewest": rule.min_choices, "category": name}
+            )
+        if rule.max_choices is not None and count > rule.max_choices:
+            problems.setdefault(str(category_id), []).append(
+                _("Choose at most %(most)s in %(category)s (you chose %(count)s).")
+                % {"most": rule.max_choices, "category": name, "count": count}
+            )
+    return problems
+
+
+def vote_entries(vote: VoteStage) -> dict[int, int]:
+    """``{entry id: category id}`` of the entries on the ballot (the stage's participants)."""
+    return participants(vote.stage.campaign, stage=vote.stage)
+
+
+def ballot_cast(*, vote: VoteStage, token: str, choices: Mapping, now=None) -> Ballot:
+    """Cast the ballot of the voter holding ``token``: one transaction that marks the voter voted
+    and stores the ballot, or changes nothing and says why."""
+    now = now or timezone.now()
+    _check_open(vote, now)
+    if not isinstance(choices, Mapping):
+        _refuse(_("The choices must be given per category."), "choices")
+    token_hash = hashing.keyed_hash(vote.pk, "token", str(token)[:100])
+    entries = vote_entries(vote)
+    with transaction.atomic():
+        voter = (
+            Voter.objects.select_for_update()
+            .filter(vote=vote, token_hash=token_hash)
+            .only("pk", "voted", "token_expires_at", "address_hash", "identity_hash", "method")
+            .first()
+        )
+        if voter is None or not token:
+            _refuse(_("Your verification is not valid; verify again."), "token")
+        if voter.voted:
+            _refuse(_("This identity has already voted; one ballot each."), "token")
+        if voter.token_expires_at is None or voter.token_expires_at <= now:
+            _refuse(_("Your verification has expired; verify again."), "token")
+        problems = ballot_errors(vote, choices, entries)
+        if problems:
+            raise ValidationError(problems)
+        Voter.objects.filter(pk=voter.pk).update(voted=True, token_hash="", token_expires_at=None)
+        if voter.method == VerificationMethod.CODE:
+            _mark_code_used(vote, voter)
+        threshold = _setting("VOTING_BALLOT_ADDRESS_THRESHOLD", 5)
+        address_key = ""
+        if voter.address_hash and (
+            Voter.objects.filter(vote=vote, address_hash=voter.address_hash)[:threshold].count()
+            >= threshold
+        ):
+            address_key = voter.address_hash[:16]
+        ballot = Ballot.objects.create(vote=vote, hour=_hour(now), address_key=address_key)
+        chosen = sorted({int(e) for values in choices.values() for e in _as_list(values)})
+        BallotChoice.objects.bulk_create(
+            [
+                BallotChoice(ballot=ballot, vote=vote, category_id=entries[e], entry_id=e)
+                for e in chosen
+            ]
+        )
+    return ballot
+
+
+def _as_list(values):
+    return values if isinstance(values, list | tuple) else [values]
+
+
+def _mark_code_used(vote, voter) -> None:
+    used = VotingCode.objects.filter(vote=vote, code_hash=voter.identity_hash, used=False).update(
+        used=True
+    )
+    if not used:
+        _refuse(_("This voting code has already been used."), "token")
+
+
+# --- exclusions ---------------------------------------------------------------------------------
+
+
+@transaction.atomic
+def exclusion_create(
+    *,
+    vote: VoteStage,
+    acting_user: User,
+    reason: str,
+    hour: datetime.datetime | None = None,
+    address_key: str = "",
+) -> Exclusion:
+    """Exclude the ballots of a flagged window (an hour, an address key, or both) from the
+    counts, with the reason in the history."""
+    reason = required_reason(reason)
+    if hour is None and not address_key:
+        _refuse(_("Name an hour, an address key or both."))
+    if hour is not None:
+        if timezone.is_naive(hour):
+            hour = timezone.make_aware(hour)
+        hour = _hour(hour.astimezone(datetime.UTC))
+    exclusion = Exclusion(
+        vote=vote, hour=hour, address_key=address_key, reason=reason, created_by=acting_user
+    )
+    stamp(exclusion, acting_user=acting_user, reason=reason)
+    exclusion.save()
+    return exclusion
+
+
+@transaction.atomic
+def exclusion_withdraw(*, exclusion: Exclusion, acting_user: User, reason: str) -> Exclusion:
+    """Count a window's ballots again, with the reason in the history."""
+    reason = required_reason(reason)
+    exclusion = Exclusion.objects.select_for_update().get(pk=exclusion.pk)
+    if exclusion.withdrawn:
+        _refuse(_("This exclusion is already withdrawn."))
+    exclusion.withdrawn = True
+    stamp(exclusion, acting_user=acting_user, reason=reason)
+    exclusion.save()
+    return exclusion
