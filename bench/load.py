@@ -425,6 +425,17 @@ def start_server(url: str, workers: int, port: int):
     return base, server, worker
 
 
+#: every failed request of the run, ramp-ups included (a step's statistics are reset after its
+#: ramp-up, so an error while users log in and start would otherwise go uncounted)
+FAILURES: dict[str, int] = defaultdict(int)
+
+
+@locust.events.request.add_listener
+def _count_failure(request_type, name, response_time, response_length, exception=None, **_kw):
+    if exception is not None:
+        FAILURES[name] += 1
+
+
 def run_step(base, user_classes, users, seconds, rate=None):
     """Run ``users`` locust users for ``seconds``; with ``rate`` (requests/s over all users)
     each user paces itself, else they go as fast as they can. Returns the stats and the
@@ -562,10 +573,13 @@ def main():
         report("saturation, health alone (the floor)", stats, floor_max, errors)
         total_errors += errors
         lost = check_writes(base)
+        everywhere = sum(FAILURES.values())
         print(
             f"\nhighest mixed rate {mixed_max:.1f} requests/s = "
             f"{100 * mixed_max / floor_max:.0f}% of the floor's {floor_max:.1f}; "
-            f"errors {total_errors}; lost writes {lost}"
+            f"errors {total_errors} in the measured steps, {everywhere} in the whole run "
+            f"(ramp-ups included{': ' + dict(FAILURES).__repr__() if everywhere else ''}); "
+            f"lost writes {lost}"
         )
     finally:
         for process in (server, worker):
