@@ -47,6 +47,12 @@ if not SECRET_KEY:
             "is on; see docs/deployment.md"
         )
     SECRET_KEY = "insecure-development-key-do-not-use-in-production"
+# ID numbers sealed at rest (core.encryption; docs/security.md "Key management and rotation"):
+# Fernet keys, comma-separated, newest first (the newest seals, every one opens), and the key of
+# the keyed hash used for exact search. Unset, both are derived from SECRET_KEY (development,
+# demo, tests) and `check --deploy` reports an error.
+FIELD_ENCRYPTION_KEYS = env_list("FIELD_ENCRYPTION_KEYS", "")
+FIELD_HASH_KEY = os.environ.get("FIELD_HASH_KEY", "")
 ALLOWED_HOSTS = env_list("ALLOWED_HOSTS", "localhost,127.0.0.1,[::1]")
 CSRF_TRUSTED_ORIGINS = env_list("CSRF_TRUSTED_ORIGINS", "")
 

@@ -175,6 +175,7 @@ def update_rows(
     connection = connections[alias]
     method = _method(connection, method)
     meta = model._meta
+    fields = _with_derived(meta, fields, objs)
     targets = [meta.get_field(name) for name in fields]
     if method == ORM:
         model._default_manager.using(alias).bulk_update(objs, fields)
@@ -208,6 +209,21 @@ def update_rows(
                 f"UPDATE {table} SET {sets} FROM {scratch} AS new WHERE {table}.{pk} = new.{pk}"
             )
             cursor.execute(f"DROP TABLE {scratch}")
+
+
+def _with_derived(meta, fields: list[str], objs: list[Model]) -> list[str]:
+    """``fields`` and the fields derived from them (a keyed hash beside an encrypted value:
+    ``core.encryption.BlindIndexField``), computed on the objects again, since an UPDATE calls
+    no ``pre_save``."""
+    derived = [
+        f
+        for f in meta.concrete_fields
+        if getattr(f, "derived_from", None) in fields and f.name not in fields
+    ]
+    for model_field in derived:
+        for obj in objs:
+            model_field.pre_save(obj, False)
+    return fields + [f.name for f in derived]
 
 
 def update_with_history(

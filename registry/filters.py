@@ -3,6 +3,7 @@ from django.db.models import Exists, OuterRef, Q
 from django.utils.translation import gettext_lazy as _
 from django_filters.filterset import FilterSetMetaclass
 
+from core.encryption import normalise_for_hash
 from registry.choices import (
     ApplicationKind,
     ApplicationStatus,
@@ -13,7 +14,8 @@ from registry.choices import (
     ServiceTarget,
 )
 from registry.extensions import extend_organisation_filterset
-from registry.models import Application, BrandProject, Division, Organisation
+from registry.models import Application, BrandProject, Division, Member, Organisation
+from registry.selectors import members_with_id_number
 
 
 class WithinDivisionFilter(django_filters.CharFilter):
@@ -97,11 +99,17 @@ class OrganisationFilterSet(django_filters.FilterSet, metaclass=ExtensibleFilter
 
     def filter_search(self, queryset, name, value):
         value = value.strip()
-        return queryset.filter(
+        found = (
             Q(name__icontains=value)
             | Q(filing_number__startswith=value)
             | Q(credit_code__startswith=value.upper())
         )
+        if len(normalise_for_hash(value)) == 18:  # a full ID number: whose roster has it
+            members = members_with_id_number(
+                Member.objects.all(), value, user=getattr(self.request, "user", None)
+            )
+            found |= Q(pk__in=members.values("organisation_id"))
+        return queryset.filter(found)
 
     def filter_service_target(self, queryset, name, value):
         return queryset.filter(service_targets__contains=f",{value},")

@@ -47,10 +47,10 @@ def _import_files(job):
 @job_task
 def ledger_import_job(job, progress):
     """Import (or check) the upload of an import page as its uploader."""
-    files, upload = _import_files(job)
+    files, _upload = _import_files(job)
     options = job.params["options"]
     result = ledger_import(
-        source=upload,
+        source=files.upload,
         filename=files.filename,
         acting_user=User.objects.get(pk=job.user_id),
         ledger=options.get("ledger"),
@@ -91,14 +91,14 @@ def ledger_import_enqueue(*, user, files, options: dict):
 @job_task
 def annotated_copy_job(job, progress):
     """The upload with a column saying what is wrong on each row."""
-    files, upload = _import_files(job)
+    files, _upload = _import_files(job)
     result = files.result()
     if result is None or not result.errors:
         raise JobFailed(_("This import found no problems to mark."))
     progress(_("Marking the problems"), 0, None)
     try:
         data, extension = annotate(
-            upload.read_bytes(),
+            files.upload,
             sheet=result.sheet,
             header_row=result.header_row or 1,
             errors=result.errors,

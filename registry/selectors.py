@@ -8,11 +8,14 @@ from datetime import datetime
 from django.db.models import Model
 from django.utils.translation import gettext_lazy as _
 
+from core.encryption import blind_index
+from core.scoping import CHANGE
 from registry.extensions import TIMELINE_SOURCES
 from registry.models import Activity, Application, BrandProject, Division, Member, Organisation
 
-#: fields that change on every save and say nothing to a reader
-UNINTERESTING = {"updated_at", "created_at", "id"}
+#: fields that change on every save and say nothing to a reader (and the keyed hash beside an
+#: encrypted ID number, core.encryption, which changes with it)
+UNINTERESTING = {"updated_at", "created_at", "id", "id_number_hash"}
 
 HISTORY_ACTIONS = {"+": _("created"), "~": _("changed"), "-": _("deleted")}
 
@@ -55,6 +58,19 @@ def _display(model: type[Model], field_name: str, value, divisions: dict[str, st
     if isinstance(value, bool):
         return str(_("yes")) if value else str(_("no"))
     return value
+
+
+def members_with_id_number(queryset, value: str, *, user):
+    """The members of ``queryset`` whose ID number is ``value`` (a full number: exact search
+    through the keyed hash, ``core.encryption.blind_index``), among those whose ID numbers
+    ``user`` sees in full (``core.masking``: who may change their organisation's records), so
+    that searching is no way round the mask."""
+    key = blind_index(value)
+    if not key or user is None:
+        return queryset.none()
+    return queryset.filter(id_number_hash=key).filter(
+        organisation__in=Organisation.objects.restrict(user, CHANGE)
+    )
 
 
 def _tracked_fields(model: type[Model]) -> list[tuple[str, str]]:

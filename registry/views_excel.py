@@ -3,8 +3,8 @@
 An upload is kept in a private directory (never under MEDIA_ROOT, which DEBUG serves to
 anyone) under a random token, readable only by the user who uploaded it; the import runs while
 the page streams its progress, then the browser goes on to the result page, which lists every
-problem and offers the file back with the problems marked. Everything older than a day is
-removed.
+problem and offers the file back with the problems marked. The upload is stored encrypted
+(``core.encryption``, the key of the ID numbers), and everything older than a day is removed.
 """
 
 from __future__ import annotations
@@ -34,6 +34,7 @@ from django.utils.translation import gettext_lazy
 from django.views import View
 from django.views.generic import TemplateView
 
+from core.encryption import decrypt_bytes, encrypt_bytes
 from core.excel import RowError, SpreadsheetError, annotate
 from core.exceptions import OutOfJurisdiction
 from core.scoping import VIEW
@@ -100,7 +101,8 @@ class ImportJob:
         cls.remove_old()
         job = cls(uuid.uuid4().hex)
         job.path.mkdir(parents=True, mode=0o700)
-        (job.path / "upload").write_bytes(data)
+        # Sealed with the field-encryption key (core.encryption): a ledger carries ID numbers.
+        (job.path / "upload").write_bytes(encrypt_bytes(data))
         job.write("meta.json", {"user": user.pk, "filename": filename, "created": time.time()})
         return job
 
@@ -140,7 +142,8 @@ class ImportJob:
 
     @property
     def upload(self) -> bytes:
-        return (self.path / "upload").read_bytes()
+        """The uploaded file as it was sent (decrypted)."""
+        return decrypt_bytes((self.path / "upload").read_bytes())
 
     @property
     def filename(self) -> str:

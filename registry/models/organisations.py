@@ -4,6 +4,7 @@ from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 from simple_history.models import HistoricalRecords
 
+from core.encryption import BlindIndexField, EncryptedCharField
 from core.models import RecordedHistory
 from core.scoping import RestrictedQuerySet, ScopedModel
 from core.validators import clean_id_number, clean_phone
@@ -184,7 +185,11 @@ class Member(ScopedModel):
     name = models.CharField(_("name"), max_length=50)
     gender = models.CharField(_("gender"), max_length=10, choices=Gender.choices, blank=True)
     phone = models.CharField(_("phone"), max_length=20, blank=True)
-    id_number = models.CharField(_("ID number"), max_length=18, blank=True)
+    # Sealed at rest (core.encryption); the keyed hash beside it answers exact search.
+    id_number = EncryptedCharField(_("ID number"), max_length=18, blank=True)
+    id_number_hash = BlindIndexField(
+        _("ID number (keyed hash)"), source="id_number", db_index=True
+    )
     party_status = models.CharField(
         _("party membership"),
         max_length=20,
@@ -216,6 +221,11 @@ class Member(ScopedModel):
 
     def __str__(self):
         return self.name
+
+    def save(self, *args, update_fields=None, **kwargs):
+        if update_fields is not None and "id_number" in update_fields:
+            update_fields = {*update_fields, "id_number_hash"}
+        super().save(*args, update_fields=update_fields, **kwargs)
 
     def clean_fields(self, exclude=None):
         # Phone and ID numbers are normalised (spaces, dashes, full-width digits, lower-case x)

@@ -16,6 +16,9 @@ PRODUCTION = {
     "CSRF_TRUSTED_ORIGINS": "https://registry.example.org",
     "SECURE_PROXY_SSL_HEADER": "X-Forwarded-Proto",
     "SECURE_HSTS_PRELOAD": "true",
+    # ID numbers sealed at rest (docs/security.md): a Fernet key and the keyed hash's key
+    "FIELD_ENCRYPTION_KEYS": "7jEJ5cZmWm1ZkQy4sG7xIXnL0n8Ck4k9mB2o0hXy3VA=",
+    "FIELD_HASH_KEY": "Qm9vbGVhbi1oYXNoLWtleS1mb3ItdGVzdHMtb25seS0xMjM0NTY3OA",
 }
 
 
