@@ -1,0 +1,329 @@
+"""Load test of the public vote: Zhuhai 2020's 38,985 ballots cast over HTTP against gunicorn +
+PostgreSQL, each after its own verification step, then the results at that size
+(docs/performance.md, issue 18).
+
+    .venv/bin/python bench/vote_load.py [--database-url postgres://.../registry_vote_bench]
+        [--ballots 38985] [--users 16] [--workers 4]
+
+The scratch database is created and migrated on first use. Each run sets up a new campaign of
+34 shortlisted entries in Zhuhai's 4 categories (10, 10, 10, 4), a vote open now that takes
+voting codes, and issues one code per ballot. gunicorn starts with config/gunicorn.py (DEBUG
+off, production settings, plain HTTP on the loopback); locust (as a library) drives it: each
+simulated voter POSTs ``verify`` (the code → a token) and then ``ballot`` (1-3 entries in every
+category). At the end: errors, ballots == voters voted, no identity with two ballots, the
+elapsed time, and the results: the selector (in process) and the public results endpoint,
+median of 20 calls each, after closing.
+"""
+
+# locust first: it patches the standard library for gevent
+import locust  # noqa: I001
+from locust import HttpUser, constant, task
+from locust.env import Environment
+
+import argparse
+import datetime
+import os
+import random
+import socket
+import statistics
+import subprocess
+import sys
+import threading
+import time
+import urllib.request
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+DEFAULT_URL = "postgres://registry:registry@127.0.0.1:5432/registry_vote_bench"
+CATEGORIES = [("政府治理类", 10), ("基层治理类", 10), ("社会协同治理类", 10), ("珠澳合作治理类", 4)]
+
+STATE = {"codes": [], "next": 0, "done": 0, "failed": 0, "ballot_errors": []}
+LOCK = threading.Lock()
+
+
+def ensure_database(url: str) -> None:
+    import psycopg
+
+    name = url.rsplit("/", 1)[1]
+    admin = url.rsplit("/", 1)[0] + "/postgres"
+    with psycopg.connect(admin, autocommit=True) as connection:
+        found = connection.execute(
+            "SELECT 1 FROM pg_database WHERE datname = %s", [name]
+        ).fetchone()
+        if not found:
+            connection.execute(f'CREATE DATABASE "{name}"')
+
+
+def django_setup(url: str) -> None:
+    os.environ.update(
+        DATABASE_URL=url,
+        SECRET_KEY="vote-load-" + "x" * 50,
+        DJANGO_SETTINGS_MODULE="config.settings",
+        LOG_LEVEL="ERROR",
+    )
+    sys.path.insert(0, str(ROOT))
+    import django
+
+    django.setup()
+    from django.core.management import call_command
+
+    call_command("migrate", verbosity=0)
+    from registry.models import Division
+
+    if not Division.objects.filter(code="440310").exists():
+        call_command("load_divisions", verbosity=0)
+
+
+def setup(ballots: int):
+    """A campaign with Zhuhai's shortlist, its vote open, and ``ballots`` voting codes."""
+    from django.utils import timezone
+
+    from registry.choices import OrgField, OrgStatus, OrgType, Role
+    from registry.models import Division, Organisation, User
+    from selection import services as selection
+    from selection.choices import StageKind
+    from voting import services
+    from voting.choices import VoterRule
+
+    district = Division.objects.get(code="440310")
+    officer, _ = User.objects.get_or_create(
+        username="vote-bench-officer",
+        defaults={"role": Role.DISTRICT_OFFICER, "division": district},
+    )
+    run = f"{int(time.time()) % 100000:05d}"
+    campaign = selection.campaign_create(
+        organiser=district,
+        title=f"投票压测{run}",
+        year=2020,
+        min_pictures=0,
+        categories=[{"name": name} for name, _n in CATEGORIES],
+        stages=[{"kind": StageKind.COLLECTION}, {"kind": StageKind.PUBLIC_VOTE}],
+        acting_user=officer,
+    )
+    campaign = selection.campaign_open(campaign=campaign, acting_user=officer)
+    community = Division.objects.get(code="440310001001")
+    for category, (name, count) in zip(
+        campaign.categories.order_by("position", "pk"), CATEGORIES, strict=True
+    ):
+        for i in range(count):
+            organisation = Organisation.objects.create(
+                name=f"压测{run}{name}{i}",
+                status=OrgStatus.ACTIVITY_GROUP,
+                community=community,
+                org_type=OrgType.SERVICE,
+                field=OrgField.COMMUNITY_AFFAIRS,
+            )
+            entry = selection.entry_create(
+                campaign=campaign,
+                category=category,
+                organisation=organisation,
+                title=f"{name}项目{i + 1}",
+                text="项目介绍" * 50,
+                contact_name="联系人",
+                phone="13800138000",
+                acting_user=officer,
+            )
+            selection.entry_submit(entry=entry, acting_user=officer)
+    collection, stage = campaign.stages.order_by("position")
+    selection.stage_close(stage=collection, acting_user=officer)
+    selection.stage_open(stage=stage, acting_user=officer)
+    now = timezone.now()
+    vote = services.vote_create(
+        stage=stage,
+        title=f"投票压测{run}",
+        opens_at=now - datetime.timedelta(minutes=5),
+        closes_at=now + datetime.timedelta(days=1),
+        voter_rule=VoterRule.CODE,
+        acting_user=officer,
+    )
+    started = time.monotonic()
+    _batch, codes = services.codes_issue(vote=vote, count=ballots, acting_user=officer)
+    print(f"{ballots:,} codes issued in {time.monotonic() - started:.1f} s")
+    from voting.selectors import ballot_entries
+
+    categories = [
+        (str(c.category_id), [e.entry_id for e in c.entries]) for c in ballot_entries(vote)
+    ]
+    return vote, codes, categories
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def start_server(url: str, workers: int, port: int):
+    env = {
+        **os.environ,
+        "DATABASE_URL": url,
+        "SECRET_KEY": "vote-load-" + "x" * 50,
+        "DEBUG": "false",
+        "DEMO_MODE": "false",
+        "ALLOWED_HOSTS": "127.0.0.1",
+        "SECURE_SSL_REDIRECT": "false",
+        "SECURE_COOKIES": "false",
+        "GUNICORN_BIND": f"127.0.0.1:{port}",
+        "WEB_CONCURRENCY": str(workers),
+        "GUNICORN_ACCESS_LOG": "/dev/null",
+        "LOG_LEVEL": "ERROR",
+        # one machine plays 38,985 voters: the per-address limit would (rightly) stop it
+        "VOTING_ADDRESS_LIMIT": "100000000",
+    }
+    server = subprocess.Popen(
+        [str(ROOT / ".venv/bin/gunicorn"), "-c", "config/gunicorn.py"], cwd=ROOT, env=env
+    )
+    base = f"http://127.0.0.1:{port}"
+    for _ in range(120):
+        try:
+            urllib.request.urlopen(base + "/health/", timeout=2)
+            break
+        except OSError:
+            time.sleep(0.5)
+    return base, server
+
+
+def make_voter(vote_id: int, categories):
+    class Voter(HttpUser):
+        wait_time = constant(0)
+
+        @task
+        def vote(self):
+            with LOCK:
+                index = STATE["next"]
+                STATE["next"] += 1
+            if index >= len(STATE["codes"]):
+                time.sleep(0.5)  # all handed out: the run ends when the last answers are in
+                return
+            code = STATE["codes"][index]
+            answer = self.client.post(
+                f"/api/v1/voting/public/{vote_id}/verify/", json={"code": code}, name="verify"
+            )
+            if answer.status_code != 200:
+                with LOCK:
+                    STATE["failed"] += 1
+                return
+            choices = {
+                category: random.sample(entries, random.randint(1, min(3, len(entries))))
+                for category, entries in categories
+            }
+            answer = self.client.post(
+                f"/api/v1/voting/public/{vote_id}/ballot/",
+                json={"token": answer.json()["token"], "choices": choices},
+                name="ballot",
+            )
+            with LOCK:
+                if answer.status_code == 201:
+                    STATE["done"] += 1
+                else:
+                    STATE["failed"] += 1
+                    STATE["ballot_errors"].append(answer.text[:200])
+
+    return Voter
+
+
+def main():
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--database-url", default=os.environ.get("VOTE_DATABASE_URL", DEFAULT_URL))
+    parser.add_argument("--ballots", type=int, default=38_985)
+    parser.add_argument("--users", type=int, default=16)
+    parser.add_argument("--workers", type=int, default=4)
+    args = parser.parse_args()
+
+    ensure_database(args.database_url)
+    django_setup(args.database_url)
+    vote, codes, categories = setup(args.ballots)
+    STATE["codes"] = codes
+    port = free_port()
+    base, server = start_server(args.database_url, args.workers, port)
+    try:
+        Voter = make_voter(vote.pk, categories)
+        Voter.host = base
+        env = Environment(user_classes=[Voter], events=locust.events)
+        runner = env.create_local_runner()
+        load_before = os.getloadavg()
+        started = time.monotonic()
+        runner.start(args.users, spawn_rate=args.users)
+        last = 0
+        while STATE["done"] + STATE["failed"] < len(codes):
+            time.sleep(5)
+            if STATE["done"] - last >= 5000 or STATE["done"] + STATE["failed"] >= len(codes):
+                last = STATE["done"]
+                print(
+                    f"  {STATE['done']:,} ballots, {STATE['failed']} failed, "
+                    f"{time.monotonic() - started:.0f} s, load {os.getloadavg()[0]:.1f}",
+                    flush=True,
+                )
+        elapsed = time.monotonic() - started
+        load_after = os.getloadavg()
+        runner.quit()
+        total = env.stats.total
+        print(
+            f"ballots cast: {STATE['done']:,} of {len(codes):,} in {elapsed:.1f} s "
+            f"({STATE['done'] / elapsed:.0f} ballots/s, {total.num_requests / elapsed:.0f} req/s); "
+            f"HTTP errors {total.num_failures}, refused {STATE['failed']}"
+        )
+        for name in ("verify", "ballot"):
+            entry = env.stats.get(name, "POST")
+            print(
+                f"  {name}: {entry.num_requests:,} requests, p50 "
+                f"{entry.get_response_time_percentile(0.5):.0f} ms, p95 "
+                f"{entry.get_response_time_percentile(0.95):.0f} ms, p99 "
+                f"{entry.get_response_time_percentile(0.99):.0f} ms"
+            )
+        print(f"load average before {load_before[0]:.2f}, after {load_after[0]:.2f} (1 min)")
+        for error in STATE["ballot_errors"][:5]:
+            print("  refused:", error)
+
+        from django.db.models import Count
+
+        from voting import selectors
+        from voting.models import Ballot, VoteStage
+        from voting.models import Voter as VoterRow
+
+        check = selectors.integrity_check(vote)
+        stored = Ballot.objects.filter(vote=vote).count()
+        doubled = (
+            VoterRow.objects.filter(vote=vote)
+            .values("identity_hash")
+            .annotate(n=Count("pk"))
+            .filter(n__gt=1)
+            .count()
+        )
+        print(
+            f"integrity: {check['ballots']:,} ballots, {check['voters']:,} voters voted, "
+            f"consistent={check['consistent']}, identities with two rows: {doubled}, "
+            f"ballots beyond the successful answers: {stored - STATE['done']}"
+        )
+        # results at that size, after closing
+        from django.utils import timezone
+
+        VoteStage.objects.filter(pk=vote.pk).update(closes_at=timezone.now())
+        vote.refresh_from_db()
+        timings = []
+        for _ in range(20):
+            t0 = time.perf_counter()
+            found = selectors.results(vote)
+            timings.append((time.perf_counter() - t0) * 1000)
+        top = found.categories[0].entries[0]
+        print(
+            f"results selector: median {statistics.median(timings):.1f} ms, max "
+            f"{max(timings):.1f} ms ({top.title}: {top.votes:,} votes, {top.share}%)"
+        )
+        timings = []
+        for _ in range(20):
+            t0 = time.perf_counter()
+            with urllib.request.urlopen(f"{base}/api/v1/voting/public/{vote.pk}/results/") as r:
+                r.read()
+            timings.append((time.perf_counter() - t0) * 1000)
+        print(
+            f"results endpoint: median {statistics.median(timings):.1f} ms, max "
+            f"{max(timings):.1f} ms; load average now {os.getloadavg()[0]:.2f}"
+        )
+    finally:
+        server.terminate()
+        server.wait(timeout=30)
+
+
+if __name__ == "__main__":
+    main()
