@@ -125,8 +125,9 @@ class AssessmentCampaignViewSet(GradingViewSet):
         return self._answer(campaign)
 
     def _step(self, service, **extra):
+        campaign = self.get_object()  # 404 outside the jurisdiction before the body is read
         data = self._body(s.GradingReasonSerializer)
-        campaign = self.perform_service(service, campaign=self.get_object(), **data, **extra)
+        campaign = self.perform_service(service, campaign=campaign, **data, **extra)
         return self._answer(campaign)
 
     @step_schema(s.GradingReasonSerializer, s.CampaignSerializer)
@@ -194,8 +195,9 @@ class AssessmentApplicationViewSet(GradingViewSet):
         return self._answer(application, code=status.HTTP_201_CREATED)
 
     def _step(self, service, body=s.GradingReasonSerializer):
+        application = self.get_object()  # 404 outside the jurisdiction before the body is read
         data = self._body(body)
-        application = self.perform_service(service, application=self.get_object(), **data)
+        application = self.perform_service(service, application=application, **data)
         return self._answer(application)
 
     @step_schema(s.GradingRequiredReasonSerializer, s.AssessmentApplicationSerializer)
@@ -219,8 +221,8 @@ class AssessmentApplicationViewSet(GradingViewSet):
         """Record one expert's points on indicators, in the current round. All or nothing: a
         score above the indicator's maximum or below zero, or a second score by the same expert
         for the same indicator, is a 400 naming the indicator, and nothing is stored."""
+        application = self.get_object()  # 404 outside the jurisdiction, whatever the body
         data = self._body(s.ScoreSheetSerializer)
-        application = self.get_object()
         rows = self.perform_service(
             _record_scores,
             application=application,
@@ -374,10 +376,11 @@ class GradeAwardViewSet(GradingViewSet):
     @action(**ONE_OBJECT, methods=["post"], scope_action=VIEW)
     def revoke(self, request, pk=None):
         """Withdraw the grade from the given day, saying why (the district bureau)."""
+        award = self.get_object()
         data = self._body(s.GradingDateReasonSerializer)
         award = self.perform_service(
             services.grade_award_revoke,
-            award=self.get_object(),
+            award=award,
             revoked_on=data["on"],
             reason=data["reason"],
         )
@@ -423,10 +426,11 @@ class SanctionViewSet(GradingViewSet):
     @action(**ONE_OBJECT, methods=["post"], scope_action=VIEW)
     def close(self, request, pk=None):
         """Close an open penalty from the given day (fulfilled or lifted), saying why."""
+        sanction = self.get_object()
         data = self._body(s.GradingDateReasonSerializer)
         sanction = self.perform_service(
             services.sanction_close,
-            sanction=self.get_object(),
+            sanction=sanction,
             closed_on=data["on"],
             reason=data["reason"],
         )

@@ -235,6 +235,15 @@ class TestAssessmentApplicationEndpoint(EndpointAccess):
             ("post", f"{detail}appeal/", {"reason": "越权"}),
             ("post", f"{detail}dismiss-appeal/", {"reason": "越权"}),
             ("post", f"{detail}re-review/", {}),
+            ("post", f"{detail}assign-panel/", {"panel": world.panel.pk}),
+            (
+                "post",
+                f"{detail}scores/",
+                {
+                    "expert": world.experts[1].pk,
+                    "scores": [{"indicator": world.score.indicator_id, "points": "3"}],
+                },
+            ),
         ]
 
     def create_body(self, world):
