@@ -49,8 +49,8 @@ from core.excel import (
 )
 from core.masking import MASK, PERSONAL_FIELDS, is_masked, mask_phone
 from core.scoping import CHANGE
-from core.validators import clean_credit_code, clean_phone
-from registry.choices import CIVIL_AFFAIRS_AUTHORITY, DivisionLevel, LegalForm, OrgStatus
+from core.validators import clean_phone
+from registry.choices import DivisionLevel, OrgStatus
 from registry.ledgers import (
     ACTIVITIES,
     ACTIVITY_COLUMNS,
@@ -69,10 +69,36 @@ from registry.ledgers import (
 )
 from registry.models import Activity, Division, Member, Organisation, User
 from registry.models.fields import ChoiceSetField
+from registry.validators import (
+    clean_organisation_credit_code,
+    excluded_name_message,
+    excluded_words,
+)
 
 WRITE_BATCH = 5000
 PROGRESS_EVERY = 1000
 MAX_CHANGES_LISTED = 2000
+
+#: What a clerk types in a cell to clear the stored value on an update (docs/excel.md): a blank
+#: cell leaves the stored value alone.
+CLEAR_WORDS = frozenset({"（清空）", "(清空)", "清空", "<clear>", "(clear)"})
+
+
+class _Clear:
+    """The value of a cell that asks to clear the field (one of ``CLEAR_WORDS``)."""
+
+    def __repr__(self):
+        return "CLEAR"
+
+    def __bool__(self):
+        return False
+
+
+CLEAR = _Clear()
+#: columns that identify a record: they can't be cleared
+UNCLEARABLE = frozenset(
+    {"name", "community", "community_code", "organisation", "filing_number", "credit_code"}
+)
 
 
 # --- result ---------------------------------------------------------------------------------
@@ -448,6 +474,12 @@ def _parse_row(run: _Run, number: int, cells) -> _Row:
     for key, index in run.header.index.items():
         column = run.columns[key]
         raw = cells[index] if index < width else None
+        if raw.__class__ is str and raw.strip().lower() in CLEAR_WORDS:
+            if column.required or key in UNCLEARABLE:
+                run.error(number, key, _("this column identifies the record; it can't be cleared"))
+            else:
+                values[key] = CLEAR
+            continue
         kind = raw.__class__
         memo_key = (key, kind, raw) if kind in _MEMO_CELLS else None
         outcome = memo.get(memo_key) if memo_key is not None else None
@@ -489,6 +521,7 @@ def _tally(run: _Run, rows: list[_Row]):
                     "label": str(row.instance),
                     "fields": [
                         run.header.label(key, run.columns)
+                        + (_("(cleared)") if row.values.get(key) is CLEAR else "")
                         for key in row.changed
                         if key in run.columns
                     ],
@@ -697,13 +730,23 @@ MASKED_MISMATCH = gettext_lazy(
 
 
 def _target(model_field, value):
-    """What a cell sets the field to: a blank cell clears the field, or gives it its default
-    where it can't be blank."""
+    """What a cleared (or, on a new record, blank) cell sets the field to: NULL where the
+    field allows it (so blank optional codes never collide in a unique column), else blank,
+    or its default where it can't be blank."""
+    if value is CLEAR:
+        value = None
+    if value in (None, "", []) and model_field.null:
+        return None
     if value in (None, "") and not model_field.blank:
         return model_field.get_default()
     if value is None and model_field.blank and not model_field.null:
         return model_field.get_default()
     return value
+
+
+def _blank(value) -> bool:
+    """A blank cell (not one asking to clear)."""
+    return value is None or value == "" or value == []
 
 
 def _differs(run: _Run, row: _Row, stored: dict, keys: Iterable[str], meta) -> bool:
@@ -713,6 +756,8 @@ def _differs(run: _Run, row: _Row, stored: dict, keys: Iterable[str], meta) -> b
         if key not in values:
             continue
         value = values[key]
+        if _blank(value):
+            continue  # a blank cell leaves the stored value alone
         if is_masked(value):
             if PERSONAL_FIELDS[key](stored[key] or "") != value:
                 return True
@@ -732,6 +777,8 @@ def _assign(run: _Run, row: _Row, instance, keys: Iterable[str], existing: bool)
         if key not in values:
             continue
         value = values[key]
+        if existing and _blank(value):
+            continue  # a blank cell leaves the stored value alone; CLEAR clears it
         if isinstance(value, str) and MASK in value:
             stored = getattr(instance, key)
             if not existing:
@@ -739,7 +786,7 @@ def _assign(run: _Run, row: _Row, instance, keys: Iterable[str], existing: bool)
             elif PERSONAL_FIELDS[key](stored or "") != value:
                 run.error(row.number, key, MASKED_MISMATCH)
             continue
-        if value is None or value == "":
+        if value is None or value == "" or value is CLEAR or value == []:
             value = _target(meta.get_field(key), value)
         if existing and columns[key].equivalent(getattr(instance, key), value):
             continue
@@ -939,6 +986,13 @@ def _plan_organisations(run: _Run, rows: list[_Row]):
         elif row.number not in run.bad:
             run.error(row.number, "community", NO_COMMUNITY)
 
+    # Residents' and owners' committees are refused in every organisation ledger.
+    words = excluded_words()
+    for row in rows:
+        refusal = excluded_name_message(row.values.get("name") or "", words)
+        if refusal and row.number not in run.bad:
+            run.error(row.number, "name", refusal)
+
     key_field = {GROUPS: None, FILED: "filing_number", REGISTERED: "credit_code"}[ledger.kind]
     if key_field == "credit_code":
         _check_credit_codes(run, rows)
@@ -1065,31 +1119,11 @@ def _check_credit_codes(run: _Run, rows: list[_Row]):
         if not code:
             continue
         try:
-            code = clean_credit_code(code)
+            row.values["credit_code"] = clean_organisation_credit_code(
+                code, row.values.get("legal_form") or ""
+            )
         except ValidationError as error:
             run.error(row.number, "credit_code", error.messages[0])
-            continue
-        row.values["credit_code"] = code
-        if code[0] != CIVIL_AFFAIRS_AUTHORITY:
-            run.error(
-                row.number,
-                "credit_code",
-                _("%(code)s was not issued by civil affairs (it must start with 5)")
-                % {"code": code},
-            )
-            continue
-        form = row.values.get("legal_form")
-        expected = LegalForm.CREDIT_CODE_TYPE.get(form)
-        if form and expected and code[1] != expected:
-            run.error(
-                row.number,
-                "credit_code",
-                _(
-                    "the second character of %(code)s says it is not a %(form)s "
-                    "(a %(form)s's code starts with 5%(expected)s)"
-                )
-                % {"code": code, "form": LegalForm(form).label, "expected": expected},
-            )
 
 
 def _check_organisation_uniqueness(run: _Run, rows: list[_Row]):

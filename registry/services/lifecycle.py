@@ -22,7 +22,7 @@ from core.exceptions import (
 from core.history import stamp
 from core.scoping import CHANGE, VIEW
 from core.transitions import transition
-from core.validators import clean_credit_code, normalise_text
+from core.validators import normalise_text
 from registry.choices import (
     APPLICATION_TRANSITIONS,
     ORGANISATION_TRANSITIONS,
@@ -35,6 +35,7 @@ from registry.choices import (
 )
 from registry.models import Application, Division, FilingSequence, Organisation, User
 from registry.rules import checklist_for, condition_label
+from registry.validators import clean_organisation_credit_code
 
 
 def lock_organisation(organisation: Organisation, acting_user: User, action: str) -> Organisation:
@@ -105,7 +106,7 @@ def _registration_details(organisation: Organisation, credit_code: str, legal_fo
     errors = {}
     code = ""
     try:
-        code = clean_credit_code(credit_code)
+        code = clean_organisation_credit_code(credit_code, legal_form)
     except ValidationError as error:
         errors["credit_code"] = error.messages
     if not legal_form:

@@ -7,17 +7,21 @@ write can't move an object out of reach; NetBox ``_validate_objects``).
 
 from __future__ import annotations
 
+import datetime
+
+from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from core.exceptions import NotPermitted, OutOfJurisdiction, TransitionNotAllowed
-from core.history import stamp
+from core.history import effective_date_errors, stamp
 from core.scoping import CHANGE
 from core.validators import normalise_text
 from registry.choices import OrgStatus
 from registry.models import Activity, BrandProject, Division, Member, Organisation, User
 from registry.services.lifecycle import acts_for, lock_organisation, require_live
+from registry.validators import check_organisation_name
 
 ORGANISATION_FIELDS = {
     "name",
@@ -69,10 +73,10 @@ def _assign(instance, data: dict, allowed: set[str]):
         setattr(instance, key, value)
 
 
-def _save_in_scope(instance, *, acting_user: User, reason: str):
+def _save_in_scope(instance, *, acting_user: User, reason: str, effective_on=None):
     """Validate, save with history, and make sure the user can still reach the result."""
     instance.full_clean()
-    stamp(instance, acting_user=acting_user, reason=reason)
+    stamp(instance, acting_user=acting_user, reason=reason, effective_on=effective_on)
     instance.save()
     if not instance.is_within(acting_user, CHANGE):
         raise OutOfJurisdiction()
@@ -93,6 +97,7 @@ def organisation_create(*, acting_user: User, reason: str = "", **data) -> Organ
     _community_in_scope(data.get("community"), acting_user)
     organisation = Organisation(status=OrgStatus.ACTIVITY_GROUP)
     _assign(organisation, data, ORGANISATION_FIELDS)
+    check_organisation_name(organisation.name)
     return _save_in_scope(
         organisation, acting_user=acting_user, reason=reason or _("Entered in the ledger")
     )
@@ -107,6 +112,8 @@ def organisation_update(
     require_live(organisation, "update")
     _community_in_scope(data.get("community"), acting_user)
     _assign(organisation, data, ORGANISATION_FIELDS)
+    if "name" in data:
+        check_organisation_name(organisation.name)
     return _save_in_scope(organisation, acting_user=acting_user, reason=reason)
 
 
@@ -153,35 +160,73 @@ def activity_update(*, activity: Activity, acting_user: User, reason: str = "", 
     return _save_in_scope(activity, acting_user=acting_user, reason=reason)
 
 
+def check_effective_date(
+    organisation: Organisation, effective_date: datetime.date | None, reason: str
+) -> None:
+    """Refuse (``ValidationError`` on ``effective_date`` / ``reason``) an effective date in the
+    future, before the organisation's founding, before the valid time of its latest history
+    row, or back-dated without a reason (``core.history.effective_date_errors``)."""
+    last_change = (
+        Organisation.history.filter(id=organisation.pk)
+        .order_by("-history_date", "-history_id")
+        .values_list("history_date", flat=True)
+        .first()
+    )
+    errors = effective_date_errors(
+        effective_date, founded_on=organisation.founded_on, last_change=last_change, reason=reason
+    )
+    if errors:
+        raise ValidationError(errors)
+
+
 @transaction.atomic
 def hub_designate(
-    *, organisation: Organisation, acting_user: User, reason: str, on=None
+    *,
+    organisation: Organisation,
+    acting_user: User,
+    reason: str,
+    effective_date: datetime.date | None = None,
 ) -> Organisation:
-    """The street office designates a live organisation of its street as a hub (枢纽型)."""
+    """The street office designates a live organisation of its street as a hub (枢纽型), from
+    ``effective_date`` (default today; an earlier day needs a reason, see
+    ``check_effective_date``): the history row takes effect that day, recorded now."""
     organisation = lock_organisation(organisation, acting_user, CHANGE)
     require_live(organisation, "hub")
     if not acts_for(acting_user, organisation.street):
         raise NotPermitted(_("Only the street office designates hub organisations."))
     if organisation.is_hub:
         raise TransitionNotAllowed(_("Already a hub organisation."), current="hub")
+    check_effective_date(organisation, effective_date, reason)
     organisation.is_hub = True
-    organisation.hub_designated_on = on or timezone.localdate()
+    organisation.hub_designated_on = effective_date or timezone.localdate()
     organisation.hub_designated_by = organisation.street
-    return _save_in_scope(organisation, acting_user=acting_user, reason=reason)
+    return _save_in_scope(
+        organisation, acting_user=acting_user, reason=reason, effective_on=effective_date
+    )
 
 
 @transaction.atomic
-def hub_revoke(*, organisation: Organisation, acting_user: User, reason: str) -> Organisation:
-    """Withdraw a hub designation (the date and street stay in history)."""
+def hub_revoke(
+    *,
+    organisation: Organisation,
+    acting_user: User,
+    reason: str,
+    effective_date: datetime.date | None = None,
+) -> Organisation:
+    """Withdraw a hub designation (the date and street stay in history), from
+    ``effective_date`` (default today; see ``hub_designate``)."""
     organisation = lock_organisation(organisation, acting_user, CHANGE)
     if not acts_for(acting_user, organisation.street):
         raise NotPermitted(_("Only the street office designates hub organisations."))
     if not organisation.is_hub:
         raise TransitionNotAllowed(_("Not a hub organisation."), current="not_hub")
+    check_effective_date(organisation, effective_date, reason)
     organisation.is_hub = False
     organisation.hub_designated_on = None
     organisation.hub_designated_by = None
-    return _save_in_scope(organisation, acting_user=acting_user, reason=reason)
+    return _save_in_scope(
+        organisation, acting_user=acting_user, reason=reason, effective_on=effective_date
+    )
 
 
 @transaction.atomic

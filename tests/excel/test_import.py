@@ -118,17 +118,18 @@ def test_a_dry_run_reports_and_writes_nothing(staff):
     assert Organisation.objects.get(name="坪山社区书画协会").venue == "坪山社区党群服务中心二楼"
 
 
-def test_a_blank_cell_clears_the_field_and_defaults_apply(staff):
+def test_a_blank_cell_keeps_the_field_and_clear_gives_the_default(staff):
     make_group(staff, members=0, legal_person_founders=2)
-    data = workbook(
-        [
-            ["社区", "组织名称", "组织类型", "服务领域", "活动场所", "法人发起单位数", "是否营利"],
-            ["坪山街道/坪山社区", "坪山社区书画协会", "会员制（社团类）", "文体活动", "", None, ""],
-        ]
-    )
-    result = run(staff, data)
-    assert result.ok and result.updated == 1, messages(result)
+    header = ["社区", "组织名称", "组织类型", "服务领域", "活动场所", "法人发起单位数", "是否营利"]
+    blank = ["坪山街道/坪山社区", "坪山社区书画协会", "会员制（社团类）", "文体活动", "", None, ""]
+    result = run(staff, workbook([header, blank]))
+    assert result.ok and result.unchanged == 1, messages(result)
     group = Organisation.objects.get(name="坪山社区书画协会")
+    assert group.venue and group.legal_person_founders == 2
+    cleared = ["坪山街道/坪山社区", "坪山社区书画协会", "会员制（社团类）", "文体活动"]
+    result = run(staff, workbook([header, cleared + ["（清空）", "（清空）", "（清空）"]]))
+    assert result.ok and result.updated == 1, messages(result)
+    group.refresh_from_db()
     assert group.venue == "" and group.legal_person_founders == 0 and not group.is_for_profit
 
 

@@ -155,7 +155,7 @@ class TestRegistrationCreditCode:
                 VALID_CREDIT_CODES[LegalForm.FOUNDATION],
                 LegalForm.SOCIAL_GROUP,
             )
-        assert "matches the legal form" in str(caught.value)
+        assert "second character" in caught.value.message_dict["credit_code"][0]
 
     def test_a_company_code_is_not_a_civil_affairs_code(self, staff, street_officer):
         filed = make_filed(staff, street_officer)
