@@ -32,6 +32,10 @@ class User(AbstractUser):
         help_text=_("For organisation leaders: the organisation they look after."),
     )
 
+    phone = models.CharField(
+        _("phone"), max_length=20, blank=True, help_text=_("Shown masked to others.")
+    )
+
     history = HistoricalRecords(excluded_fields=["password", "last_login"])
 
     class Meta:
