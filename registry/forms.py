@@ -210,6 +210,20 @@ class ReasonForm(ServiceForm, forms.Form):
     not_data = ()
 
 
+class HubForm(ReasonForm):
+    """A hub designation or revocation, with the day it took effect (default today)."""
+
+    effective_date = forms.DateField(
+        label=_("Effective date"),
+        required=False,
+        widget=forms.DateInput(attrs={"type": "date"}),
+        help_text=_(
+            "Leave empty for today. An earlier day (not before the founding or the latest "
+            "recorded change) counts in the figures from that day; say why."
+        ),
+    )
+
+
 class PublicRegisterForm(forms.Form):
     """The public register's search box: name or number, district, street, field."""
 

@@ -49,6 +49,7 @@ from registry.forms import (
     ApplicationSubmitForm,
     BrandProjectForm,
     DecisionForm,
+    HubForm,
     MemberForm,
     OrganisationForm,
     PublicRegisterForm,
@@ -729,7 +730,7 @@ class ApplicationSubmitView(OrganisationScopedMixin, ServiceFormView):
 class HubView(OrganisationScopedMixin, ServiceFormView):
     """The street office designates a hub organisation, or revokes the designation."""
 
-    form_class = ReasonForm
+    form_class = HubForm
 
     def dispatch(self, request, *args, **kwargs):
         if kwargs["action"] not in ("designate", "revoke"):
@@ -750,6 +751,7 @@ class HubView(OrganisationScopedMixin, ServiceFormView):
             organisation=self.organisation,
             acting_user=self.request.user,
             reason=form.cleaned_data["reason"],
+            effective_date=form.cleaned_data.get("effective_date"),
         )
 
 

@@ -10,7 +10,15 @@ from django.utils.translation import gettext as _
 
 from core.excel import workbook_bytes
 from reports.choices import KpiUnit
-from reports.kpis import KpiDefinition, KpiReport, KpiValue, NodeKpis, kpi_definitions
+from reports.kpis import (
+    KpiDefinition,
+    KpiDifference,
+    KpiReport,
+    KpiValue,
+    LateRecord,
+    NodeKpis,
+    kpi_definitions,
+)
 
 #: Excel number formats per unit (value and target columns)
 NUMBER_FORMATS = {
@@ -52,6 +60,7 @@ def kpi_report_dict(report: KpiReport) -> dict:
     """The report as JSON-ready data with stable English keys (the API's and the command's)."""
     return {
         "as_of": report.as_of.isoformat(),
+        "as_recorded_on": report.as_recorded_on.isoformat() if report.as_recorded_on else None,
         "report_year": report.report_year,
         "period_start": report.period_start.isoformat() if report.period_start else None,
         "scope": node_dict(report.scope),
@@ -131,8 +140,10 @@ def kpi_report_xlsx(report: KpiReport, definitions: list[KpiDefinition] | None =
         sheet.freeze_panes = sheet.cell(row=3, column=len(fixed) + 1)
 
         notes = workbook.create_sheet(_("Definitions")[:31])
-        notes.append([_("As of"), report.as_of])
+        recorded = report.as_recorded_on or _("everything recorded so far")
+        notes.append([_("As of"), report.as_of, _("As recorded on"), recorded])
         notes.cell(row=1, column=2).number_format = "yyyy-mm-dd"
+        notes.cell(row=1, column=4).number_format = "yyyy-mm-dd"
         notes.append([_("Annual report year"), report.report_year])
         notes.append([])
         headers = [_("KPI"), _("Key"), _("Definition"), _("Target"), _("To be reached by")]
@@ -169,3 +180,33 @@ def _level_label(level: str) -> str:
         return str(DivisionLevel(level).label)
     except ValueError:
         return level
+
+
+def late_record_dict(record: LateRecord) -> dict:
+    return {
+        "kind": record.kind,
+        "object_id": record.object_id,
+        "label": record.label,
+        "organisation_id": record.organisation_id,
+        "effective_on": record.effective_on.isoformat(),
+        "recorded_at": record.recorded_at.isoformat(),
+        "recorded_by": record.recorded_by,
+        "change": str(record.change),
+        "reason": record.reason,
+    }
+
+
+def kpi_difference_dict(difference: KpiDifference) -> dict:
+    """The difference between two recorded days as JSON-ready data (the API's, the command's)."""
+    return {
+        "as_of": difference.as_of.isoformat(),
+        "as_recorded_on": difference.recorded_on.isoformat(),
+        "compared_with": (
+            difference.compared_with.isoformat() if difference.compared_with else None
+        ),
+        "changed": [
+            {"key": key, "before": kpi_value_dict(before), "after": kpi_value_dict(after)}
+            for key, before, after in difference.changed
+        ],
+        "late_records": [late_record_dict(record) for record in difference.late],
+    }

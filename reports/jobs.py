@@ -30,9 +30,11 @@ def kpi_export_job(job, progress):
     if node is None:
         raise JobFailed(_("That division is outside your jurisdiction."))
     as_of = dt.date.fromisoformat(job.params["as_of"]) if job.params["as_of"] else None
+    recorded = job.params.get("as_recorded_on")
+    recorded = dt.date.fromisoformat(recorded) if recorded else None
     progress(_("Computing the KPIs"), 0, None)
     try:
-        report = kpi_report(scope=node, user=user, as_of=as_of)
+        report = kpi_report(scope=node, user=user, as_of=as_of, as_recorded_on=recorded)
     except ValidationError as error:
         raise JobFailed(" ".join(error.messages)) from None
     progress(_("Writing"), 1, 1)
@@ -45,12 +47,16 @@ def kpi_export_job(job, progress):
     }
 
 
-def kpi_export_enqueue(*, user, node: Division, as_of: dt.date | None):
+def kpi_export_enqueue(
+    *, user, node: Division, as_of: dt.date | None, as_recorded_on: dt.date | None = None
+):
     day = as_of.isoformat() if as_of else ""
+    recorded = as_recorded_on.isoformat() if as_recorded_on else ""
+    label = day + (f" / {recorded}" if recorded else "")
     return job_enqueue(
         kpi_export_job,
         user=user,
-        title=_("KPI export of %(node)s") % {"node": node.name} + (f" ({day})" if day else ""),
-        params={"code": node.code, "as_of": day},
-        dedupe_key=f"kpi-export:{node.code}:{day}",
+        title=_("KPI export of %(node)s") % {"node": node.name} + (f" ({label})" if label else ""),
+        params={"code": node.code, "as_of": day, "as_recorded_on": recorded},
+        dedupe_key=f"kpi-export:{node.code}:{day}:{recorded}",
     )

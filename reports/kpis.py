@@ -105,6 +105,14 @@ class InvalidAsOf(ValidationError):
         super().__init__({"as_of": [message]})
 
 
+class InvalidAsRecordedOn(ValidationError):
+    """The "as recorded on" date is earlier than the as-of date, or in the future: a 400 naming
+    ``as_recorded_on``."""
+
+    def __init__(self, message):
+        super().__init__({"as_recorded_on": [message]})
+
+
 class InvalidPart(ValidationError):
     """A drill-down asked for a part the KPI hasn't got (a count has no denominator)."""
 
@@ -154,6 +162,8 @@ class KpiReport:
     report_year: int | None = None
     #: first day of the period the period KPIs count (exits, approvals): 1 January of the year
     period_start: datetime.date | None = None
+    #: the figures as recorded by the end of this day (``None``: everything recorded so far)
+    as_recorded_on: datetime.date | None = None
 
 
 def _definition(key: KpiKey, description, unit: str, higher_is_better: bool = True):
@@ -328,7 +338,21 @@ class _Context:
     config: OversightSettings = field(default_factory=OversightSettings.current)
     #: the aggregates go into a query wrapped around the trend's window (see ``_Probe``)
     wrapped: bool = False
+    #: "as recorded on": only history rows (and dated records) recorded by the end of this day
+    #: count; ``None`` for everything recorded so far
+    recorded_on: datetime.date | None = None
     _cache: dict = field(default_factory=dict)
+
+    @property
+    def recorded_cutoff(self) -> datetime.datetime | None:
+        """The end of the "as recorded on" day (``None``: no limit on the recorded time)."""
+        if self.recorded_on is None:
+            return None
+        return timezone.make_aware(
+            datetime.datetime.combine(
+                self.recorded_on + datetime.timedelta(days=1), datetime.time.min
+            )
+        )
 
     @property
     def cutoff(self) -> datetime.datetime:
@@ -369,24 +393,65 @@ def _resolve_as_of(as_of: datetime.date | None) -> tuple[datetime.date, bool]:
     return as_of, as_of == today
 
 
-def _context(scope, user, as_of, *, live: bool | None = None, targets=None) -> _Context:
+def _resolve_recorded_on(
+    recorded_on: datetime.date | None, as_of: datetime.date
+) -> datetime.date | None:
+    """The "as recorded on" day, or ``None`` when it asks for everything recorded so far
+    (none, or today). Refused: earlier than the as-of day (a figure cannot be recorded before
+    the day it describes), or in the future."""
+    if recorded_on is None:
+        return None
+    if isinstance(recorded_on, datetime.datetime):
+        recorded_on = recorded_on.date()
+    today = timezone.localdate()
+    if recorded_on > today:
+        raise InvalidAsRecordedOn(
+            _("The date %(date)s is in the future; give a day up to today (%(today)s).")
+            % {"date": recorded_on.isoformat(), "today": today.isoformat()}
+        )
+    if recorded_on < as_of:
+        raise InvalidAsRecordedOn(
+            _(
+                "As recorded on %(recorded)s is earlier than the as-of date %(as_of)s: the "
+                "figures of a day can only be as recorded on that day or later."
+            )
+            % {"recorded": recorded_on.isoformat(), "as_of": as_of.isoformat()}
+        )
+    return None if recorded_on == today else recorded_on
+
+
+def _context(
+    scope,
+    user,
+    as_of,
+    *,
+    live: bool | None = None,
+    targets=None,
+    recorded_on: datetime.date | None = None,
+) -> _Context:
     node = node_in_scope(scope, user=user)
     as_of, is_today = _resolve_as_of(as_of)
+    recorded_on = _resolve_recorded_on(recorded_on, as_of)
     return _Context(
         node=node,
         user=user,
         as_of=as_of,
-        live=is_today if live is None else live,
+        live=(is_today and recorded_on is None) if live is None else live,
         targets=targets if targets is not None else KpiTarget.resolved(),
+        recorded_on=recorded_on,
     )
 
 
 # --- organisation states: live, or as of the end of a day -----------------------------------------
 
 
-def latest_history_rows(model, cutoff: datetime.datetime) -> QuerySet:
+def latest_history_rows(
+    model, cutoff: datetime.datetime, recorded_cutoff: datetime.datetime | None = None
+) -> QuerySet:
     """For every object of ``model`` that existed just before ``cutoff``, its latest history row
-    written before then (objects created later have none; deleted ones are left out).
+    in effect before then (objects created later have none; deleted ones are left out). With
+    ``recorded_cutoff``, only rows recorded before it count (``history_recorded_at``, see
+    ``core.models.RecordedHistory``): the state as the system knew it then.
 
     Written as "no later row before the cutoff" (``NOT EXISTS``) rather than "``history_id`` =
     the latest one" (a correlated ``LIMIT 1``): PostgreSQL estimates the equality as matching a
@@ -394,23 +459,24 @@ def latest_history_rows(model, cutoff: datetime.datetime) -> QuerySet:
     organisations, against 0.15 s for the anti-join, which it estimates well).
     """
     history = model.history.model
-    later = history.objects.filter(id=OuterRef("id"), history_date__lt=cutoff).filter(
+    known = Q(history_date__lt=cutoff)
+    if recorded_cutoff is not None:
+        known &= Q(history_recorded_at__lt=recorded_cutoff)
+    later = history.objects.filter(known, id=OuterRef("id")).filter(
         Q(history_date__gt=OuterRef("history_date"))
         | Q(history_date=OuterRef("history_date"), history_id__gt=OuterRef("history_id"))
     )
-    return (
-        history.objects.filter(history_date__lt=cutoff)
-        .filter(~Exists(later))
-        .exclude(history_type="-")
-        .order_by()
-    )
+    return history.objects.filter(known).filter(~Exists(later)).exclude(history_type="-").order_by()
 
 
-def organisation_states(cutoff: datetime.datetime) -> QuerySet:
-    """Every organisation as it stood just before ``cutoff``: its latest history row written
-    before then. Rows have the organisation's fields (``id``, ``status``, ``is_hub``,
-    ``community``, ...) like ``Organisation`` itself."""
-    return latest_history_rows(Organisation, cutoff)
+def organisation_states(
+    cutoff: datetime.datetime, recorded_cutoff: datetime.datetime | None = None
+) -> QuerySet:
+    """Every organisation as it stood just before ``cutoff`` (as recorded before
+    ``recorded_cutoff``, if given): its latest history row in effect before then. Rows have the
+    organisation's fields (``id``, ``status``, ``is_hub``, ``community``, ...) like
+    ``Organisation`` itself."""
+    return latest_history_rows(Organisation, cutoff, recorded_cutoff)
 
 
 def _history_scope_q(user) -> Q:
@@ -430,7 +496,9 @@ def _organisations(ctx: _Context) -> QuerySet:
     if ctx.live:
         rows = Organisation.objects.restrict(ctx.user, VIEW)
     else:
-        rows = organisation_states(ctx.cutoff).filter(_history_scope_q(ctx.user))
+        rows = organisation_states(ctx.cutoff, ctx.recorded_cutoff).filter(
+            _history_scope_q(ctx.user)
+        )
     return rows.filter(community__path__startswith=ctx.node.path).order_by()
 
 
@@ -459,7 +527,7 @@ def _rural_q(prefix: str = "") -> Q:
 def _brand_projects(ctx: _Context) -> QuerySet:
     if ctx.live:
         return BrandProject.objects.all()
-    return latest_history_rows(BrandProject, ctx.cutoff)
+    return latest_history_rows(BrandProject, ctx.cutoff, ctx.recorded_cutoff)
 
 
 def _hubs(ctx: _Context) -> QuerySet:
@@ -504,24 +572,33 @@ def _probe(ctx: _Context, field_name: str, rows: Callable[[object], QuerySet]) -
     return Q(has_row(rows(OuterRef(field_name))))
 
 
+def _current(ctx: _Context, model) -> QuerySet:
+    """``model.objects.current(as_of)``: its records in force on the day by their own dates;
+    "as recorded on" a day, only those recorded by then (a history row of the record recorded
+    before the cutoff: its creation)."""
+    rows = model.objects.current(ctx.as_of)
+    if ctx.recorded_cutoff is None:
+        return rows
+    recorded = model.history.filter(id=OuterRef("pk"), history_recorded_at__lt=ctx.recorded_cutoff)
+    return rows.filter(has_row(recorded))
+
+
 def _party_covered_q(ctx: _Context) -> Q:
-    return _probe(
-        ctx, "id", lambda outer: PartyCoverage.objects.current(ctx.as_of).filter(organisation=outer)
-    )
+    return _probe(ctx, "id", lambda outer: _current(ctx, PartyCoverage).filter(organisation=outer))
 
 
 def _instructed_q(ctx: _Context) -> Q:
     return _probe(
         ctx,
         "id",
-        lambda outer: InstructorAssignment.objects.current(ctx.as_of).filter(organisation=outer),
+        lambda outer: _current(ctx, InstructorAssignment).filter(organisation=outer),
     )
 
 
 def _general_branch_q(ctx: _Context) -> Q:
     return Q(
         has_row(
-            PartyOrganisation.objects.current(ctx.as_of).filter(
+            _current(ctx, PartyOrganisation).filter(
                 kind=PartyOrganisationKind.GENERAL_BRANCH, guiding_division=OuterRef("pk")
             )
         )
@@ -534,7 +611,7 @@ def _guiding_q(ctx: _Context, division: str) -> Q:
     return _probe(
         ctx,
         division,
-        lambda outer: PartyOrganisation.objects.current(ctx.as_of).filter(guiding_division=outer),
+        lambda outer: _current(ctx, PartyOrganisation).filter(guiding_division=outer),
     )
 
 
@@ -586,8 +663,8 @@ def _awards(ctx: _Context) -> QuerySet:
     if GradeAward is None:  # pragma: no cover
         return Organisation.objects.none()
     return (
-        GradeAward.objects.restrict(ctx.user, VIEW)
-        .current(ctx.as_of)
+        _current(ctx, GradeAward)
+        .restrict(ctx.user, VIEW)
         .filter(organisation__community__path__startswith=ctx.node.path)
         .filter(_live_organisation_q(ctx))
         .order_by()
@@ -602,7 +679,7 @@ def _expiring_q(ctx: _Context) -> Q:
     """On current awards: it runs out within the horizon, and the organisation has no current
     award running longer (a probe per award, not an ``IN`` list)."""
     horizon = _expiry_horizon(ctx)
-    lasting = GradeAward.objects.current(ctx.as_of).filter(
+    lasting = _current(ctx, GradeAward).filter(
         organisation=OuterRef("organisation"), valid_until__gt=horizon
     )
     return Q(valid_until__lte=horizon) & ~Q(has_row(lasting))
@@ -1104,6 +1181,7 @@ def _report(ctx: _Context, keys: list[str] | None = None) -> KpiReport:
         ],
         report_year=ctx.report_year,
         period_start=ctx.year_start,
+        as_recorded_on=ctx.recorded_on,
     )
 
 
@@ -1116,15 +1194,168 @@ def kpi_report(
     user,
     as_of: datetime.date | None = None,
     keys: list[str] | None = None,
+    as_recorded_on: datetime.date | None = None,
 ) -> KpiReport:
     """Every KPI (or those of ``keys``) of ``scope`` (a division or its code) and of each of its
     child nodes, as of the end of ``as_of`` (default today), counting only what ``user`` may
-    see.
+    see. With ``as_recorded_on``, as the system would have shown it at the end of that day:
+    only what had been recorded by then counts (valid time ``as_of``, recorded time
+    ``as_recorded_on``; see ``docs/kpis.md``).
 
     ``OutOfJurisdiction`` (404) for a node outside the user's jurisdiction or unknown;
-    ``InvalidAsOf`` (400) for a date in the future.
+    ``InvalidAsOf`` (400) for a date in the future; ``InvalidAsRecordedOn`` (400) for an "as
+    recorded on" day earlier than ``as_of`` or in the future.
     """
-    return _report(_context(scope, user, as_of), keys)
+    return _report(_context(scope, user, as_of, recorded_on=as_recorded_on), keys)
+
+
+@dataclass(frozen=True)
+class LateRecord:
+    """A record entered after a day about a time before it: what, in effect from when,
+    recorded when and by whom, and why."""
+
+    kind: str
+    object_id: int
+    label: str
+    organisation_id: int | None
+    effective_on: datetime.date
+    recorded_at: datetime.datetime
+    recorded_by: str
+    change: str
+    reason: str
+
+
+@dataclass(frozen=True)
+class KpiDifference:
+    """The figures of ``scope`` as of ``as_of`` as recorded on ``recorded_on`` against the same
+    as recorded on ``compared_with`` (``None``: today), the KPIs whose values changed, and the
+    records entered in between that take effect by ``as_of`` (the late records)."""
+
+    as_of: datetime.date
+    recorded_on: datetime.date
+    compared_with: datetime.date | None
+    before: KpiReport
+    after: KpiReport
+    changed: list[tuple[str, KpiValue, KpiValue]]
+    late: list[LateRecord]
+
+
+def _late_sources():
+    """(kind, history model, path of the row's place, field of its effective date or ``None``
+    for the history row's own valid time, label): the records the KPIs read that may be
+    entered late."""
+    sources = [
+        (_("organisation"), Organisation, "community__path", None, "name"),
+        (_("brand project"), BrandProject, "organisation__community__path", None, "name"),
+        (
+            _("party organisation"),
+            PartyOrganisation,
+            "guiding_division__path",
+            "founded_on",
+            "name",
+        ),
+        (_("party coverage"), PartyCoverage, "organisation__community__path", "start_on", None),
+        (
+            _("instructor assignment"),
+            InstructorAssignment,
+            "organisation__community__path",
+            "start_on",
+            None,
+        ),
+    ]
+    if GradeAward is not None:
+        sources.append(
+            (_("grade award"), GradeAward, "organisation__community__path", "awarded_on", None)
+        )
+    return sources
+
+
+def _late_records(ctx: _Context, start, end) -> list[LateRecord]:
+    """History rows recorded in ``[start, end)`` (``end`` ``None``: up to now) in effect by the
+    end of the as-of day, in the node's subtree and the user's jurisdiction, oldest first."""
+    jurisdiction = jurisdiction_of(ctx.user)
+    found = []
+    for kind, model, path, effective, label in _late_sources():
+        history = model.history.model
+        rows = history.objects.filter(
+            **{f"{path}__startswith": ctx.node.path}, history_recorded_at__gte=start
+        )
+        if end is not None:
+            rows = rows.filter(history_recorded_at__lt=end)
+        if effective is None:
+            rows = rows.filter(history_date__lt=ctx.cutoff)
+        else:
+            rows = rows.filter(**{f"{effective}__lte": ctx.as_of})
+        if model is Organisation:
+            rows = rows.filter(_history_scope_q(ctx.user))
+        elif not jurisdiction.unrestricted:
+            rows = rows.filter(model.jurisdiction_q(jurisdiction))
+        has_org = model is not Organisation and any(
+            f.name == "organisation" for f in history._meta.fields
+        )
+        for row in rows.select_related("history_user").order_by("history_recorded_at", "pk"):
+            when = getattr(row, effective) if effective else timezone.localdate(row.history_date)
+            user = row.history_user
+            found.append(
+                LateRecord(
+                    kind=str(kind),
+                    object_id=row.id,
+                    label=getattr(row, label) if label else str(row.instance),
+                    organisation_id=(
+                        row.id
+                        if model is Organisation
+                        else row.organisation_id
+                        if has_org
+                        else None
+                    ),
+                    effective_on=when,
+                    recorded_at=row.history_recorded_at,
+                    recorded_by=(user.get_full_name() or user.get_username()) if user else "",
+                    change=row.get_history_type_display(),
+                    reason=row.history_change_reason or "",
+                )
+            )
+    found.sort(key=lambda record: record.recorded_at)
+    return found
+
+
+def kpi_difference(
+    *,
+    scope: Division | str,
+    user,
+    as_of: datetime.date,
+    recorded_on: datetime.date,
+    compared_with: datetime.date | None = None,
+    keys: list[str] | None = None,
+) -> KpiDifference:
+    """What changed in the figures of ``as_of`` between what was recorded by the end of
+    ``recorded_on`` and what was recorded by the end of ``compared_with`` (default: now): both
+    reports, the KPIs whose values differ (at the scope), and the late records in between,
+    with who recorded them and when. The same refusals as ``kpi_report``."""
+    before_ctx = _context(scope, user, as_of, recorded_on=recorded_on)
+    if before_ctx.recorded_on is None:  # "as recorded today": nothing can be later
+        recorded_on = timezone.localdate()
+    after_ctx = _context(scope, user, as_of, recorded_on=compared_with)
+    if compared_with is not None and compared_with < recorded_on:
+        raise InvalidAsRecordedOn(
+            _("Compare with a day on or after %(date)s.") % {"date": recorded_on.isoformat()}
+        )
+    before, after = _report(before_ctx, keys), _report(after_ctx, keys)
+    changed = [
+        (key, value, after.scope.values[key])
+        for key, value in before.scope.values.items()
+        if value != after.scope.values[key]
+    ]
+    start = before_ctx.recorded_cutoff or timezone.now()
+    return KpiDifference(
+        as_of=before_ctx.as_of,
+        recorded_on=recorded_on,
+        compared_with=after_ctx.recorded_on,
+        before=before,
+        after=after,
+        changed=changed,
+        late=_late_records(before_ctx, start, after_ctx.recorded_cutoff),
+    )
 
 
 def kpi_trend(
@@ -1230,7 +1461,7 @@ def _awards_over_time(contexts: list[_Context]) -> tuple[QuerySet, Callable[[_Co
     )
 
     def in_force(ctx: _Context) -> Q:
-        current = GradeAward.objects.current(ctx.as_of).filter(pk=OuterRef("pk"))
+        current = _current(ctx, GradeAward).filter(pk=OuterRef("pk"))
         live = _live(ctx).filter(id=OuterRef("organisation_id"))
         return Q(has_row(current)) & Q(has_row(live))
 
@@ -1379,7 +1610,7 @@ def _drill_numerator(ctx: _Context, key: str) -> QuerySet:
         return live.filter(_party_covered_q(ctx) | _instructed_q(ctx)).values("id")
     if key == KpiKey.PARTY_STREETS_WITH_GENERAL_BRANCH:
         # The organisations a current general branch guided by a residential street covers.
-        covered = PartyCoverage.objects.current(ctx.as_of).filter(
+        covered = _current(ctx, PartyCoverage).filter(
             party_organisation__kind=PartyOrganisationKind.GENERAL_BRANCH,
             party_organisation__guiding_division__level=DivisionLevel.STREET,
             party_organisation__guiding_division__is_residential=True,

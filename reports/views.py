@@ -62,10 +62,20 @@ class AsOfForm(forms.Form):
         widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"),
         help_text=gettext_lazy("The KPIs as they stood at the end of that day."),
     )
+    as_recorded_on = forms.DateField(
+        label=gettext_lazy("As recorded on"),
+        required=False,
+        widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"),
+        help_text=gettext_lazy(
+            "Empty: everything recorded so far. A day: the figures as the system showed them "
+            "that day, before any record entered later."
+        ),
+    )
 
     def __init__(self, data, *, today: dt.date):
         super().__init__(data)
         self.fields["as_of"].widget.attrs["max"] = today.isoformat()
+        self.fields["as_recorded_on"].widget.attrs["max"] = today.isoformat()
 
 
 def month_ends(as_of: dt.date, count: int) -> list[dt.date]:
@@ -141,15 +151,26 @@ class AsOfMixin(LoginRequiredMixin):
         """The requested day (None for today); raises ``ValidationError`` when unusable."""
         form = self.as_of_form
         if form.is_bound and not form.is_valid():
-            raise ValidationError(form.errors["as_of"])
+            raise ValidationError(next(iter(form.errors.values())))
         as_of = form.cleaned_data.get("as_of") if form.is_bound else None
         return None if as_of == self.today else as_of
+
+    @cached_property
+    def as_recorded_on(self) -> dt.date | None:
+        """The requested recorded day (None: everything recorded so far)."""
+        form = self.as_of_form
+        if form.is_bound and not form.is_valid():
+            raise ValidationError(next(iter(form.errors.values())))
+        recorded = form.cleaned_data.get("as_recorded_on") if form.is_bound else None
+        return None if recorded == self.today else recorded
 
     def as_of_query(self, **extra) -> str:
         """The query string that keeps the page's day (and ``extra``) on a link."""
         params = {}
         if self.as_of:
             params["as_of"] = self.as_of.isoformat()
+        if self.as_recorded_on:
+            params["as_recorded_on"] = self.as_recorded_on.isoformat()
         params.update({k: v for k, v in extra.items() if v is not None})
         return f"?{urlencode(params)}" if params else ""
 
@@ -158,12 +179,15 @@ class AsOfMixin(LoginRequiredMixin):
         form = self.as_of_form
         if form.is_valid():  # a well-formed date the KPIs refuse (one in the future)
             messages = (
-                error.message_dict.get("as_of", error.messages)
+                error.message_dict.get("as_of", [])
                 if hasattr(error, "error_dict")
                 else error.messages
             )
             for message in messages:
                 form.add_error("as_of", message)
+            if hasattr(error, "error_dict"):
+                for message in error.message_dict.get("as_recorded_on", []):
+                    form.add_error("as_recorded_on", message)
         return TemplateResponse(
             self.request,
             self.invalid_template,
@@ -190,7 +214,12 @@ class DashboardView(AsOfMixin, TemplateView):
     def get(self, request, *args, **kwargs):
         self.node = node_in_scope(kwargs["code"], user=request.user)
         try:
-            self.report = kpi_report(scope=self.node, user=request.user, as_of=self.as_of)
+            self.report = kpi_report(
+                scope=self.node,
+                user=request.user,
+                as_of=self.as_of,
+                as_recorded_on=self.as_recorded_on,
+            )
         except ValidationError as error:
             return self.invalid(error, node=self.node)
         return super().get(request, *args, **kwargs)
@@ -342,7 +371,12 @@ class KpiView(AsOfMixin, TemplateView):
         self.node = node_in_scope(kwargs["code"], user=request.user)
         self.definition = definition_for(kwargs["key"])
         try:
-            self.report = kpi_report(scope=self.node, user=request.user, as_of=self.as_of)
+            self.report = kpi_report(
+                scope=self.node,
+                user=request.user,
+                as_of=self.as_of,
+                as_recorded_on=self.as_recorded_on,
+            )
         except ValidationError as error:
             return self.invalid(error, node=self.node)
         return super().get(request, *args, **kwargs)
@@ -463,10 +497,20 @@ class ExportView(AsOfMixin, View):
                 as_of = self.as_of
             except ValidationError as error:
                 return self.invalid(error, node=self.node)
-            job, _created = kpi_export_enqueue(user=request.user, node=self.node, as_of=as_of)
+            job, _created = kpi_export_enqueue(
+                user=request.user,
+                node=self.node,
+                as_of=as_of,
+                as_recorded_on=self.as_recorded_on,
+            )
             return redirect("jobs:detail", job.pk)
         try:
-            report = kpi_report(scope=self.node, user=request.user, as_of=self.as_of)
+            report = kpi_report(
+                scope=self.node,
+                user=request.user,
+                as_of=self.as_of,
+                as_recorded_on=self.as_recorded_on,
+            )
         except ValidationError as error:
             return self.invalid(error, node=self.node)
         response = HttpResponse(kpi_report_xlsx(report), content_type=XLSX)

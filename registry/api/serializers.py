@@ -9,7 +9,7 @@ jurisdiction; anything else "does not exist".
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from drf_spectacular.types import OpenApiTypes
-from drf_spectacular.utils import extend_schema_field
+from drf_spectacular.utils import extend_schema_field, extend_schema_serializer
 from rest_framework import serializers
 
 from core.api import (
@@ -452,6 +452,19 @@ class ReasonSerializer(serializers.Serializer):
         required=False,
         allow_blank=True,
         help_text=_("Why; kept in the history (required to reject, return or reverse)."),
+    )
+
+
+@extend_schema_serializer(component_name="HubChange")
+class HubChangeSerializer(ReasonSerializer):
+    effective_date = serializers.DateField(
+        required=False,
+        allow_null=True,
+        help_text=_(
+            "The day the designation (or revocation) took effect, if earlier than today: not in "
+            "the future, not before the founding or the organisation's latest recorded change; "
+            "a reason is then required."
+        ),
     )
 
 

@@ -150,15 +150,15 @@ class OrganisationViewSet(LedgerViewSet):
             return s.OrganisationDetailSerializer
         return super().get_serializer_class()
 
-    def _change(self, service, request, **kwargs):
-        """Run an organisation service with the body's reason; answer with the organisation."""
-        body = s.ReasonSerializer(data=request.data)
+    def _change(self, service, request, body_class=None, **kwargs):
+        """Run an organisation service with the body's reason (and any other field of
+        ``body_class``); answer with the organisation."""
+        body = (body_class or s.ReasonSerializer)(data=request.data)
         body.is_valid(raise_exception=True)
+        data = dict(body.validated_data)
+        data["reason"] = data.get("reason", "")
         organisation = self.perform_service(
-            service,
-            organisation=self.get_object(),
-            reason=body.validated_data.get("reason", ""),
-            **kwargs,
+            service, organisation=self.get_object(), **data, **kwargs
         )
         return Response(
             self.get_output_serializer(organisation, s.OrganisationDetailSerializer).data
@@ -180,17 +180,17 @@ class OrganisationViewSet(LedgerViewSet):
                 entry.changes = [_masked(change, full=full) for change in entry.changes]
         return Response(s.TimelineEntrySerializer(entries, many=True).data)
 
-    @extend_schema(request=s.ReasonSerializer, responses=s.OrganisationDetailSerializer)
+    @extend_schema(request=s.HubChangeSerializer, responses=s.OrganisationDetailSerializer)
     @action(**ONE_OBJECT, methods=["post"], url_path="hub-designate", scope_action=CHANGE)
     def hub_designate(self, request, pk=None):
         """The street office designates the organisation a hub (枢纽型); 409 if it already is."""
-        return self._change(organisations.hub_designate, request)
+        return self._change(organisations.hub_designate, request, s.HubChangeSerializer)
 
-    @extend_schema(request=s.ReasonSerializer, responses=s.OrganisationDetailSerializer)
+    @extend_schema(request=s.HubChangeSerializer, responses=s.OrganisationDetailSerializer)
     @action(**ONE_OBJECT, methods=["post"], url_path="hub-revoke", scope_action=CHANGE)
     def hub_revoke(self, request, pk=None):
         """The street office withdraws the hub designation; 409 if it is not a hub."""
-        return self._change(organisations.hub_revoke, request)
+        return self._change(organisations.hub_revoke, request, s.HubChangeSerializer)
 
     @extend_schema(request=s.ReasonSerializer, responses=s.OrganisationDetailSerializer)
     @action(**ONE_OBJECT, methods=["post"], url_path="reverse-exit", scope_action=VIEW)

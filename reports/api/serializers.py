@@ -38,6 +38,65 @@ class KpiQuerySerializer(serializers.Serializer):
         return value
 
 
+class KpiReportQuerySerializer(KpiQuerySerializer):
+    as_recorded_on = serializers.DateField(
+        required=False,
+        help_text=_(
+            "The figures as the system showed them at the end of this day: only what had been "
+            "recorded by then counts (YYYY-MM-DD, on or after as_of; default: everything "
+            "recorded so far)."
+        ),
+    )
+
+    def validate_as_recorded_on(self, value):
+        today = timezone.localdate()
+        if value > today:
+            raise serializers.ValidationError(
+                _("The date is in the future; give a day up to today (%(today)s).")
+                % {"today": today.isoformat()}
+            )
+        return value
+
+    def validate(self, attrs):
+        recorded, as_of = attrs.get("as_recorded_on"), attrs.get("as_of") or timezone.localdate()
+        if recorded is not None and recorded < as_of:
+            raise serializers.ValidationError(
+                {
+                    "as_recorded_on": [
+                        _(
+                            "As recorded on %(recorded)s is earlier than the as-of date "
+                            "%(as_of)s: the figures of a day can only be as recorded on that "
+                            "day or later."
+                        )
+                        % {"recorded": recorded.isoformat(), "as_of": as_of.isoformat()}
+                    ]
+                }
+            )
+        return attrs
+
+
+class KpiDifferenceQuerySerializer(KpiReportQuerySerializer):
+    compared_with = serializers.DateField(
+        required=False,
+        help_text=_("The later recorded day to compare with (default: all recorded so far)."),
+    )
+
+    def validate(self, attrs):
+        attrs = super().validate(attrs)
+        if attrs.get("as_recorded_on") is None:
+            raise serializers.ValidationError(
+                {"as_recorded_on": [_("Give the day the figures were reported.")]}
+            )
+        compared = attrs.get("compared_with")
+        if compared is not None and compared < attrs["as_recorded_on"]:
+            raise serializers.ValidationError(
+                {"compared_with": [_("Give a day on or after as_recorded_on.")]}
+            )
+        if compared is not None and compared > timezone.localdate():
+            raise serializers.ValidationError({"compared_with": [_("The date is in the future.")]})
+        return attrs
+
+
 class KpiOrganisationsQuerySerializer(KpiQuerySerializer):
     part = serializers.ChoiceField(
         choices=DrillPart.choices,
@@ -79,6 +138,9 @@ class KpiNodeSerializer(serializers.Serializer):
 
 class KpiReportSerializer(serializers.Serializer):
     as_of = serializers.DateField()
+    as_recorded_on = serializers.DateField(
+        allow_null=True, help_text=_("null: everything recorded so far.")
+    )
     report_year = serializers.IntegerField(
         allow_null=True, help_text=_("The year whose annual reports annual_reports counts.")
     )
@@ -87,6 +149,32 @@ class KpiReportSerializer(serializers.Serializer):
     )
     scope = KpiNodeSerializer()
     children = KpiNodeSerializer(many=True)
+
+
+class KpiChangeSerializer(serializers.Serializer):
+    key = serializers.ChoiceField(choices=KpiKey.choices)
+    before = KpiValueSerializer(help_text=_("As recorded on as_recorded_on."))
+    after = KpiValueSerializer(help_text=_("As recorded on compared_with (or now)."))
+
+
+class LateRecordSerializer(serializers.Serializer):
+    kind = serializers.CharField()
+    object_id = serializers.IntegerField()
+    label = serializers.CharField()
+    organisation_id = serializers.IntegerField(allow_null=True)
+    effective_on = serializers.DateField(help_text=_("The day it took effect."))
+    recorded_at = serializers.DateTimeField(help_text=_("When it was entered."))
+    recorded_by = serializers.CharField(help_text=_("Who entered it."))
+    change = serializers.CharField()
+    reason = serializers.CharField(allow_blank=True)
+
+
+class KpiDifferenceSerializer(serializers.Serializer):
+    as_of = serializers.DateField()
+    as_recorded_on = serializers.DateField()
+    compared_with = serializers.DateField(allow_null=True)
+    changed = KpiChangeSerializer(many=True)
+    late_records = LateRecordSerializer(many=True)
 
 
 class KpiDefinitionSerializer(serializers.Serializer):

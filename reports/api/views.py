@@ -3,6 +3,7 @@ organisations behind a number. Thin: every number comes from ``reports.kpis``.""
 
 from __future__ import annotations
 
+from django.utils import timezone
 from django.utils.translation import gettext as _
 from drf_spectacular.utils import OpenApiParameter, extend_schema
 from rest_framework import viewsets
@@ -20,14 +21,16 @@ from core.api import (
 from registry.models import Division
 from reports.api.serializers import (
     KpiDefinitionSerializer,
+    KpiDifferenceQuerySerializer,
+    KpiDifferenceSerializer,
     KpiOrganisationSerializer,
     KpiOrganisationsQuerySerializer,
-    KpiQuerySerializer,
+    KpiReportQuerySerializer,
     KpiReportSerializer,
 )
 from reports.choices import KpiKey
-from reports.exports import definition_dict, kpi_report_dict
-from reports.kpis import kpi_definitions, kpi_organisations, kpi_report
+from reports.exports import definition_dict, kpi_difference_dict, kpi_report_dict
+from reports.kpis import kpi_definitions, kpi_difference, kpi_organisations, kpi_report
 
 ERRORS = {400: ValidationErrorSerializer, 404: ErrorSerializer}
 
@@ -65,11 +68,40 @@ class KpiViewSet(ScopedViewSetMixin, viewsets.GenericViewSet):
             raise ValidationError({"scope": [_("Give the division code of the node to count.")]})
         return params
 
-    @extend_schema(parameters=[KpiQuerySerializer], responses={200: KpiReportSerializer, **ERRORS})
+    @extend_schema(
+        parameters=[KpiReportQuerySerializer], responses={200: KpiReportSerializer, **ERRORS}
+    )
     def list(self, request):
-        params = self._query(KpiQuerySerializer)
-        report = kpi_report(scope=params["scope"], user=request.user, as_of=params.get("as_of"))
+        params = self._query(KpiReportQuerySerializer)
+        report = kpi_report(
+            scope=params["scope"],
+            user=request.user,
+            as_of=params.get("as_of"),
+            as_recorded_on=params.get("as_recorded_on"),
+        )
         return Response(kpi_report_dict(report))
+
+    @extend_schema(
+        parameters=[KpiDifferenceQuerySerializer],
+        responses={200: KpiDifferenceSerializer, **ERRORS},
+        description=(
+            "The figures of as_of as recorded on as_recorded_on against the same as recorded "
+            "on compared_with (default: now): the KPIs of the node whose values changed, and "
+            "the records entered late in between (taking effect by as_of), with who entered "
+            "them and when."
+        ),
+    )
+    @action(detail=False, methods=["get"])
+    def difference(self, request):
+        params = self._query(KpiDifferenceQuerySerializer)
+        difference = kpi_difference(
+            scope=params["scope"],
+            user=request.user,
+            as_of=params.get("as_of") or timezone.localdate(),
+            recorded_on=params["as_recorded_on"],
+            compared_with=params.get("compared_with"),
+        )
+        return Response(kpi_difference_dict(difference))
 
     @extend_schema(responses={200: KpiDefinitionSerializer(many=True)})
     @action(detail=False, methods=["get"])

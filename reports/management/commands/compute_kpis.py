@@ -27,25 +27,29 @@ class Command(BaseCommand):
             dest="as_of",
             help=_("As at the end of this day (YYYY-MM-DD); default today."),
         )
+        parser.add_argument(
+            "--as-recorded-on",
+            dest="as_recorded_on",
+            help=_(
+                "The figures as the system showed them at the end of this day: only what was "
+                "recorded by then counts (YYYY-MM-DD, on or after --as-of)."
+            ),
+        )
         parser.add_argument("--format", choices=["json", "xlsx"], default="json")
         parser.add_argument(
             "--out", help=_("Write to this file (required for xlsx; JSON goes to stdout).")
         )
 
-    def handle(self, *args, scope, as_of, format, out, **options):
-        if as_of:
-            try:
-                as_of = datetime.date.fromisoformat(as_of)
-            except ValueError:
-                raise CommandError(
-                    _("--as-of must be a date written YYYY-MM-DD, not '%(value)s'.")
-                    % {"value": as_of}
-                ) from None
+    def handle(self, *args, scope, as_of, format, out, as_recorded_on=None, **options):
+        as_of = _date("--as-of", as_of)
+        as_recorded_on = _date("--as-recorded-on", as_recorded_on)
         if format == "xlsx" and not out:
             raise CommandError(_("Give --out FILE for an Excel workbook."))
         try:
             # The command runs with the machine's full view (no user restricts it).
-            report = kpi_report(scope=scope, user=_Everyone(), as_of=as_of)
+            report = kpi_report(
+                scope=scope, user=_Everyone(), as_of=as_of, as_recorded_on=as_recorded_on
+            )
         except Http404:
             message = _("No division has the code '%(code)s'.") % {"code": scope}
             raise CommandError(message) from None
@@ -62,6 +66,18 @@ class Command(BaseCommand):
                 handle.write(text + "\n")
         else:
             self.stdout.write(text)
+
+
+def _date(option: str, value: str | None) -> datetime.date | None:
+    if not value:
+        return None
+    try:
+        return datetime.date.fromisoformat(value)
+    except ValueError:
+        raise CommandError(
+            _("%(option)s must be a date written YYYY-MM-DD, not '%(value)s'.")
+            % {"option": option, "value": value}
+        ) from None
 
 
 class _Everyone:
