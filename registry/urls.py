@@ -1,9 +1,16 @@
 from django.urls import path
 
-from registry import views
+from registry import views, views_accounts
 
 urlpatterns = [
     path("", views.HomeView.as_view(), name="home"),
+    path("accounts/import/", views_accounts.AccountImportView.as_view(), name="account-import"),
+    path("accounts/import/links/", views_accounts.AccountLinksView.as_view(), name="account-links"),
+    path(
+        "accounts/set-password/<uidb64>/<token>/",
+        views_accounts.SetPasswordView.as_view(),
+        name="password_reset_confirm",
+    ),
     path("register/", views.PublicRegisterView.as_view(), name="public-register"),
     path("divisions/", views.DivisionListView.as_view(), name="division-list"),
     path("divisions/<str:code>/", views.DivisionDetailView.as_view(), name="division-detail"),
