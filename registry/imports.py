@@ -50,6 +50,7 @@ from core.excel import (
 from core.masking import MASK, PERSONAL_FIELDS, is_masked, mask_phone
 from core.scoping import CHANGE
 from core.validators import clean_phone
+from registry import ledger_history
 from registry.choices import DivisionLevel, OrgStatus
 from registry.ledgers import (
     ACTIVITIES,
@@ -1445,7 +1446,11 @@ def _write(run: _Run, rows: list[_Row], reason: str):
     done = 0
     for start in range(0, len(creates), WRITE_BATCH):
         batch = creates[start : start + WRITE_BATCH]
+        if model is Organisation:  # the ledger's own dates are the history's valid times
+            ledger_history.date_created(batch)
         create_with_history(batch, model, default_user=run.user, default_change_reason=reason)
+        if model is Organisation:
+            ledger_history.step_history(batch, user=run.user, reason=reason)
         done += len(batch)
         yield ("write", done, total)
     # One UPDATE per set of changed fields keeps each one narrow.
