@@ -75,7 +75,7 @@ def main():
     from django.db import connection
     from django.test import Client
     from django.test.utils import CaptureQueriesContext
-    from rest_framework.authtoken.models import Token
+    from knox.models import AuthToken
 
     from registry.models import Activity, Application, Member, Organisation, User
 
@@ -92,8 +92,8 @@ def main():
     rng = random.Random(args.seed)
 
     def client(username):
-        token, _ = Token.objects.get_or_create(user=User.objects.get(username=username))
-        return Client(HTTP_AUTHORIZATION=f"Token {token.key}")
+        _instance, token = AuthToken.objects.create(user=User.objects.get(username=username))
+        return Client(HTTP_AUTHORIZATION=f"Token {token}")
 
     clients = {"superuser": client("admin"), "street": client("street-pingshan")}
     visible = {

@@ -32,6 +32,7 @@ from rest_framework.response import Response
 from rest_framework.settings import api_settings
 from rest_framework.utils.urls import remove_query_param, replace_query_param
 
+from core.auth import TokenAuthentication
 from core.history import history_reason_max_length
 from core.scoping import CHANGE, VIEW
 
@@ -212,8 +213,9 @@ class ScopedViewSetMixin:
 
     # Token first: DRF answers an unauthenticated request with the first class's
     # WWW-Authenticate challenge, which makes it a 401 (session auth has none: 403).
+    # core.auth's tokens are knox's (hashed, expiring) behind the failed-token throttle.
     authentication_classes = [
-        authentication.TokenAuthentication,
+        TokenAuthentication,
         authentication.SessionAuthentication,
     ]
     # JSON in, JSON out: one request format to validate (and to fuzz).

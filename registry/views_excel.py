@@ -331,6 +331,9 @@ def _progress_response(request, job: ImportJob, *, ledger, dry_run, skip_invalid
     head, _mark, tail = page.partition(PROGRESS_MARK)
     user = request.user
     result_url = reverse("excel:import-result", args=[job.token])
+    # The Content-Security-Policy runs no inline script without the response's nonce; it must
+    # be drawn now, before the middleware writes the header (the body is streamed later).
+    nonce = escape(str(request.csp_nonce))
 
     def stream():
         with translation.override(language):
@@ -372,7 +375,7 @@ def _progress_response(request, job: ImportJob, *, ledger, dry_run, skip_invalid
             yield (
                 f'<p class="excel-done">{escape(result.summary())} '
                 f'<a href="{result_url}">{escape(see)}</a></p>'
-                f"<script>window.location.replace({json.dumps(result_url)});</script>"
+                f'<script nonce="{nonce}">window.location.replace({json.dumps(result_url)});</script>'
             )
             yield tail
 

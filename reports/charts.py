@@ -115,7 +115,7 @@ def _svg(chart_id: str, width: int, height: int, title: str, description: str, b
         f'<svg xmlns="http://www.w3.org/2000/svg" id="{escape(chart_id)}" class="chart" '
         f'role="img" aria-labelledby="{escape(title_id)} {escape(desc_id)}" '
         f'viewBox="0 0 {width} {height}" width="{width}" height="{height}" '
-        f'font-family="{escape(FONT)}" style="max-width:100%;height:auto">'
+        f'font-family="{escape(FONT)}">'
         f'<title id="{escape(title_id)}">{escape(title)}</title>'
         f'<desc id="{escape(desc_id)}">{escape(description)}</desc>' + "".join(body) + "</svg>"
     )

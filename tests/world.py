@@ -13,7 +13,7 @@ import datetime
 from dataclasses import dataclass
 
 import pytest
-from rest_framework.authtoken.models import Token
+from knox.models import AuthToken
 from rest_framework.test import APIClient
 
 from registry.choices import ActivitySeries, ApplicationKind, Role
@@ -104,9 +104,9 @@ def token_api():
     """An API client authenticated the way an integration is: a real token in the header."""
 
     def make(user):
-        token, _created = Token.objects.get_or_create(user=user)
+        _instance, token = AuthToken.objects.create(user=user)
         client = APIClient()
-        client.credentials(HTTP_AUTHORIZATION=f"Token {token.key}")
+        client.credentials(HTTP_AUTHORIZATION=f"Token {token}")
         return client
 
     return make
