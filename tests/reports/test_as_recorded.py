@@ -329,7 +329,12 @@ def test_effective_dates_in_the_future_before_founding_or_under_a_later_change_a
     rows = Organisation.history.filter(id=org.pk).count()
     today = timezone.localdate()
     cases = [
-        (today + datetime.timedelta(days=1), "理由", "effective_date", "future"),
+        (
+            today + datetime.timedelta(days=1),
+            "理由",
+            "effective_date",
+            (today + datetime.timedelta(days=1)).isoformat(),
+        ),
         (datetime.date(2023, 5, 3), "理由", "effective_date", "2023-05-04"),  # before founding
         (datetime.date(2024, 2, 1), "理由", "effective_date", "2024-03-01"),  # under the filing
         (datetime.date(2025, 1, 1), "", "reason", ""),  # back-dated without a reason
