@@ -375,7 +375,8 @@ def _progress_response(request, job: ImportJob, *, ledger, dry_run, skip_invalid
             yield (
                 f'<p class="excel-done">{escape(result.summary())} '
                 f'<a href="{result_url}">{escape(see)}</a></p>'
-                f'<script nonce="{nonce}">window.location.replace({json.dumps(result_url)});</script>'
+                f'<script nonce="{nonce}">'
+                f"window.location.replace({json.dumps(result_url)});</script>"
             )
             yield tail
 
