@@ -187,9 +187,7 @@ class Member(ScopedModel):
     phone = models.CharField(_("phone"), max_length=20, blank=True)
     # Sealed at rest (core.encryption); the keyed hash beside it answers exact search.
     id_number = EncryptedCharField(_("ID number"), max_length=18, blank=True)
-    id_number_hash = BlindIndexField(
-        _("ID number (keyed hash)"), source="id_number", db_index=True
-    )
+    id_number_hash = BlindIndexField(_("ID number (keyed hash)"), source="id_number", db_index=True)
     party_status = models.CharField(
         _("party membership"),
         max_length=20,
