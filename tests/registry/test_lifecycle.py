@@ -315,19 +315,20 @@ def test_legal_person_founders_replace_individual_founders(staff):
     assert submit_filing(group, staff).status == ApplicationStatus.SUBMITTED
 
 
-@pytest.mark.parametrize(
-    ("name", "extra"),
-    [
-        ("坪山社区居委会文体队", {}),
-        ("坪山花园业主委员会", {}),
-        ("坪山社区便民小卖部", {"is_for_profit": True}),
-    ],
-)
-def test_committees_and_profit_making_groups_cannot_be_filed(staff, name, extra):
-    group = make_group(staff, name=name, **extra)
+def test_profit_making_groups_cannot_be_filed(staff):
+    group = make_group(staff, name="坪山社区便民小卖部", is_for_profit=True)
     with pytest.raises(ConditionsNotMet) as caught:
         submit_filing(group, staff)
     assert any("residents' committee" in m for m in caught.value.messages)
+
+
+@pytest.mark.parametrize("name", ["坪山社区居委会文体队", "坪山花园业主委员会"])
+def test_committees_never_enter_the_ledger(staff, name):
+    # refused when the group is entered, not only at filing (issue 21)
+    with pytest.raises(ValidationError) as caught:
+        make_group(staff, name=name)
+    assert "committee" in str(caught.value)
+    assert not Organisation.objects.filter(name=name).exists()
 
 
 def test_conditions_are_admin_editable(staff):
