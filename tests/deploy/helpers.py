@@ -29,7 +29,9 @@ def clean_environment(**extra) -> dict:
         for k, v in os.environ.items()
         if k not in TEST_ENVIRONMENT
         and k not in PRODUCTION
-        and k not in {"DEBUG", "DEMO_MODE", "DATABASE_URL"}
+        # (the browser tests' conftest sets DJANGO_ALLOW_ASYNC_UNSAFE for Playwright: a deploy
+        # check refuses it, and no production process has it)
+        and k not in {"DEBUG", "DEMO_MODE", "DATABASE_URL", "DJANGO_ALLOW_ASYNC_UNSAFE"}
         and not k.startswith("SECURE_")
     }
     env["DJANGO_SETTINGS_MODULE"] = "config.settings"
