@@ -11,7 +11,7 @@ from django.core.exceptions import ValidationError
 from registry.models import Division
 from selection import selectors, services
 from selection.choices import Aggregation, CutKind, StageKind
-from selection.stages import register_result_source, unregister_result_source
+from selection.stages import register_result_source, result_source, unregister_result_source
 from tests.selection.conftest import (
     SCORE_CRITERIA,
     leader_of,
@@ -81,10 +81,19 @@ def test_a_public_vote_plugs_in_as_a_stage_with_a_result(district_officer):
     services.cut_decide(category=category, kind=CutKind.SHORTLIST, acting_user=district_officer)
     services.stage_open(stage=vote, acting_user=district_officer)
 
-    # Without the vote app, the vote stage can be neither weighted nor closed.
+    # Without a vote counter (the voting app registers one), the vote stage can be neither
+    # weighted nor closed.
     weights = {review.pk: "50", vote.pk: "20", onsite.pk: "30"}
-    with pytest.raises(ValidationError, match="no vote counting is installed"):
-        services.formula_publish(campaign=campaign, weights=weights, acting_user=district_officer)
+    installed = result_source(StageKind.PUBLIC_VOTE)
+    unregister_result_source(StageKind.PUBLIC_VOTE)
+    try:
+        with pytest.raises(ValidationError, match="no vote counting is installed"):
+            services.formula_publish(
+                campaign=campaign, weights=weights, acting_user=district_officer
+            )
+    finally:
+        if installed is not None:
+            register_result_source(StageKind.PUBLIC_VOTE, installed)
 
     counts = dict(zip([e.pk for e in entries[:4]], VOTES, strict=True))
 
@@ -116,3 +125,5 @@ def test_a_public_vote_plugs_in_as_a_stage_with_a_result(district_officer):
         assert entries[4].pk not in totals  # not shortlisted: not in the final review
     finally:
         unregister_result_source(StageKind.PUBLIC_VOTE)
+        if installed is not None:
+            register_result_source(StageKind.PUBLIC_VOTE, installed)
