@@ -254,6 +254,19 @@ JOB_EXPORT_ROWS = env_int("JOB_EXPORT_ROWS", 5000)
 # KPI exports of nodes at these levels run as jobs (every KPI of the node and each child).
 JOB_KPI_EXPORT_LEVELS = env_list("JOB_KPI_EXPORT_LEVELS", "province,city")
 
+# Uploads (docs/security.md, "Uploads"). Spreadsheets: checked while the file is read
+# (core.excel.reading.UploadLimits), so a zip bomb is refused before memory grows.
+UPLOAD_MAX_BYTES = env_int("UPLOAD_MAX_BYTES", 50 * 1024 * 1024)  # the file; a part read whole
+UPLOAD_SHEET_MAX_BYTES = env_int("UPLOAD_SHEET_MAX_BYTES", 500 * 1024 * 1024)  # a sheet, inflated
+UPLOAD_ROW_MAX_BYTES = env_int("UPLOAD_ROW_MAX_BYTES", 4 * 1024 * 1024)  # a row, a shared string
+UPLOAD_MAX_ROWS = env_int("UPLOAD_MAX_ROWS", 200_000)  # below the header
+UPLOAD_MAX_CELLS_PER_ROW = env_int("UPLOAD_MAX_CELLS_PER_ROW", 500)
+UPLOAD_MAX_SHARED_STRINGS = env_int("UPLOAD_MAX_SHARED_STRINGS", 1_000_000)
+# Documents (charters, activity rules): PDF, Word or an image by content, at most this size,
+# sealed (core.encryption) in a private directory that no URL serves (core.documents).
+DOCUMENT_MAX_BYTES = env_int("DOCUMENT_MAX_BYTES", 10 * 1024 * 1024)
+PRIVATE_MEDIA_ROOT = Path(os.environ.get("PRIVATE_MEDIA_ROOT", BASE_DIR / "var" / "private"))
+
 # The public vote (docs/voting.md): the SMS backend for one-time codes (the console backend logs
 # them; voting.verification.HttpSmsGateway posts to VOTING_SMS_URL), the key of the identity
 # hashes (derived from SECRET_KEY when unset), and the rate limits per address and per identity

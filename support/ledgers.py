@@ -613,6 +613,15 @@ def _row_error(row: int, ledger: Ledger, header, key: str, message: str) -> RowE
     return RowError(row, "", message)
 
 
+def _rows_or_refusal(rows, result: ImportResult):
+    """The rows, until the file turns out damaged or past an upload limit: then that is the
+    result's error (and the import is rolled back), not a server error."""
+    try:
+        yield from rows
+    except SpreadsheetError as error:
+        result.errors.append(RowError(0, "", error.message))
+
+
 def import_ledger(ledger: Ledger, source, user, *, filename: str = "") -> ImportResult:
     """Import a ledger file: all rows or nothing, every problem reported by row and column."""
     result = ImportResult()
@@ -636,7 +645,7 @@ def import_ledger(ledger: Ledger, source, user, *, filename: str = "") -> Import
     if problems:
         return result
     with transaction.atomic():
-        for row_number, cells in rows:
+        for row_number, cells in _rows_or_refusal(rows, result):
             if not any(cell not in (None, "") for cell in cells):
                 continue
             values, row_errors = {}, []

@@ -28,6 +28,11 @@ def annotate(
     spreadsheet = open_spreadsheet(data)
     if spreadsheet.format == "csv":
         return _annotate_csv(spreadsheet, header_row, by_row, heading), ".csv"
+    # openpyxl reads the whole sheet into memory: only a sheet within the upload limits
+    # (rows, cells, sizes; ``SpreadsheetError`` otherwise) is handed to it.
+    for name in spreadsheet.sheet_names:
+        for _row in spreadsheet.rows(name):
+            pass
     return _annotate_xlsx(data, sheet, header_row, by_row, heading), ".xlsx"
 
 

@@ -16,15 +16,20 @@ import os
 import re
 import zipfile
 from collections.abc import Iterator
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 from xml.parsers import expat
 
+from django.conf import settings
 from django.utils.translation import gettext as _
 
 from core.excel.errors import SpreadsheetError, column_index
 
 MAX_ROWS = 200_000
+MB = 1024 * 1024
+#: no real Excel sheet has more rows than this (empty ones included)
+EXCEL_MAX_ROWS = 1_048_576
 EXCEL_EPOCH = datetime.datetime(1899, 12, 30)
 EXCEL_EPOCH_1904 = datetime.datetime(1904, 1, 1)
 # Built-in number formats that are dates, including the East Asian ones Chinese Excel uses
@@ -36,6 +41,62 @@ _DATE_CODE = re.compile(r"\[[^\]]*\]|\"[^\"]*\"|\\.")
 def _is_date_format(code: str) -> bool:
     code = _DATE_CODE.sub("", code).lower()
     return any(ch in code for ch in "ymdhs") and "general" not in code
+
+
+@dataclass(frozen=True)
+class UploadLimits:
+    """How much of an uploaded spreadsheet is read before it is refused (docs/security.md,
+    "Uploads"). Each is checked while the file is read, so memory never grows past them: the
+    file's own size before it is read; a workbook part's declared (zip directory) and actual
+    decompressed size as it is streamed; the shared strings' size and count; one row's (or one
+    shared string's) size; the cells of a row; the rows of a sheet."""
+
+    #: bytes of the uploaded file, and of any workbook part read whole (workbook, styles,
+    #: relationships, shared strings), decompressed
+    file_bytes: int = 50 * MB
+    #: bytes of one worksheet part, decompressed (it is streamed, a row at a time)
+    sheet_bytes: int = 500 * MB
+    #: bytes of one row of a sheet, or of one shared string (an unclosed row stops here)
+    row_bytes: int = 4 * MB
+    #: rows with data below the header
+    rows: int = MAX_ROWS
+    #: cells a row may span (its last column with a value)
+    cells_per_row: int = 500
+    #: entries of the shared-strings table
+    shared_strings: int = 1_000_000
+
+    @classmethod
+    def from_settings(cls) -> UploadLimits:
+        defaults = cls()
+        return cls(
+            file_bytes=getattr(settings, "UPLOAD_MAX_BYTES", defaults.file_bytes),
+            sheet_bytes=getattr(settings, "UPLOAD_SHEET_MAX_BYTES", defaults.sheet_bytes),
+            row_bytes=getattr(settings, "UPLOAD_ROW_MAX_BYTES", defaults.row_bytes),
+            rows=getattr(settings, "UPLOAD_MAX_ROWS", defaults.rows),
+            cells_per_row=getattr(settings, "UPLOAD_MAX_CELLS_PER_ROW", defaults.cells_per_row),
+            shared_strings=getattr(settings, "UPLOAD_MAX_SHARED_STRINGS", defaults.shared_strings),
+        )
+
+
+def _megabytes(size: int) -> str:
+    return f"{size / MB:,.0f} MB" if size >= MB else f"{size:,} bytes"
+
+
+def _too_large(what: str, limit: int) -> SpreadsheetError:
+    return SpreadsheetError(
+        _("The file is refused: %(what)s is larger than %(limit)s when decompressed.")
+        % {"what": what, "limit": _megabytes(limit)}
+    )
+
+
+def _too_many_rows(sheet: str, row: int, limit: int) -> SpreadsheetError:
+    return SpreadsheetError(
+        _(
+            "The file is refused: the sheet %(sheet)s has more than %(max)s rows below its "
+            "header (at row %(row)s); split it into several files."
+        )
+        % {"sheet": f"「{sheet}」", "max": f"{limit:,}", "row": row}
+    )
 
 
 class Spreadsheet:
@@ -55,16 +116,21 @@ class Spreadsheet:
         return None
 
 
-def open_spreadsheet(source, filename: str = "") -> Spreadsheet:
+def open_spreadsheet(
+    source, filename: str = "", *, limits: UploadLimits | None = None
+) -> Spreadsheet:
     """Open an .xlsx workbook or a CSV file (UTF-8, with or without BOM, or GB18030 as Chinese
     Excel saves it), telling them apart by content, not by the name. ``source`` is the file's
     bytes, a binary file object or a path. ``SpreadsheetError`` says why a file can't be
-    read."""
-    data = source if isinstance(source, bytes) else _read_all(source)
+    read, or which of the ``limits`` (by default the settings') it passes and where."""
+    limits = limits or UploadLimits.from_settings()
+    data = source if isinstance(source, bytes) else _read_all(source, limits.file_bytes)
+    if len(data) > limits.file_bytes:
+        raise _file_too_large(limits.file_bytes)
     if not data.strip():
         raise SpreadsheetError(_("The file is empty."))
     if data[:4] == b"PK\x03\x04":
-        return XlsxSpreadsheet(data)
+        return XlsxSpreadsheet(data, limits=limits)
     if data[:8] == b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1":
         raise SpreadsheetError(
             _(
@@ -72,26 +138,41 @@ def open_spreadsheet(source, filename: str = "") -> Spreadsheet:
                 "Open it in Excel, remove any password and save it as an .xlsx workbook."
             )
         )
-    return CsvSpreadsheet(data)
+    return CsvSpreadsheet(data, limits=limits)
 
 
-def _read_all(fileobj) -> bytes:
+def _file_too_large(limit: int) -> SpreadsheetError:
+    return SpreadsheetError(
+        _("The file is refused: it is larger than %(limit)s; split it into several files.")
+        % {"limit": _megabytes(limit)}
+    )
+
+
+def _read_all(fileobj, limit: int) -> bytes:
+    """The file's bytes, never more than ``limit`` + 1 of them (a larger file is refused)."""
     if isinstance(fileobj, str | os.PathLike):
         try:
-            return Path(fileobj).read_bytes()
+            if Path(fileobj).stat().st_size > limit:
+                raise _file_too_large(limit)
+            with open(fileobj, "rb") as handle:
+                return handle.read(limit + 1)
         except OSError as error:
             raise SpreadsheetError(
                 _("The file can't be read: %(error)s") % {"error": error.strerror or error}
             ) from None
+    size = getattr(fileobj, "size", None)
+    if isinstance(size, int) and size > limit:
+        raise _file_too_large(limit)
     if hasattr(fileobj, "seek"):
         fileobj.seek(0)
-    return fileobj.read()
+    return fileobj.read(limit + 1)
 
 
 class CsvSpreadsheet(Spreadsheet):
     format = "csv"
 
-    def __init__(self, data: bytes):
+    def __init__(self, data: bytes, *, limits: UploadLimits | None = None):
+        self.limits = limits or UploadLimits.from_settings()
         self.text = self._decode(data)
         if "\x00" in self.text[:4096] or _looks_binary(self.text[:4096]):
             raise SpreadsheetError(
@@ -118,9 +199,19 @@ class CsvSpreadsheet(Spreadsheet):
 
     def rows(self, sheet: str = "CSV") -> Iterator[tuple[int, tuple]]:
         reader = csv.reader(io.StringIO(self.text, newline=""))
+        limits = self.limits
+        with_data = 0
         try:
             for number, record in enumerate(reader, start=1):
-                yield number, tuple(_uncsv(value) for value in record)
+                if len(record) > limits.cells_per_row:
+                    raise _too_many_cells(sheet, number, limits.cells_per_row)
+                values = tuple(_uncsv(value) for value in record)
+                if any(value is not None for value in values):
+                    with_data += 1
+                    # the header and ``rows`` rows below it
+                    if with_data > limits.rows + 1:
+                        raise _too_many_rows(sheet, number, limits.rows)
+                yield number, values
         except csv.Error as error:
             raise SpreadsheetError(
                 _("The CSV file can't be read: %(error)s") % {"error": error}
@@ -128,6 +219,13 @@ class CsvSpreadsheet(Spreadsheet):
 
     def row_estimate(self, sheet: str = "CSV") -> int | None:
         return self.text.count("\n") + 1
+
+
+def _too_many_cells(sheet: str, row: int, limit: int) -> SpreadsheetError:
+    return SpreadsheetError(
+        _("The file is refused: row %(row)s of the sheet %(sheet)s spans more than %(max)s cells.")
+        % {"sheet": f"「{sheet}」", "max": f"{limit:,}", "row": row}
+    )
 
 
 def _looks_binary(sample: str) -> bool:
@@ -155,7 +253,8 @@ class XlsxSpreadsheet(Spreadsheet):
 
     format = "xlsx"
 
-    def __init__(self, data: bytes):
+    def __init__(self, data: bytes, *, limits: UploadLimits | None = None):
+        self.limits = limits = limits or UploadLimits.from_settings()
         try:
             self.zip = zipfile.ZipFile(io.BytesIO(data))
             names = set(self.zip.namelist())
@@ -170,6 +269,11 @@ class XlsxSpreadsheet(Spreadsheet):
                     "(.xlsx) or a CSV file."
                 )
             )
+        for name in _READ_PARTS & names:
+            # The zip's directory says how large a part is once decompressed: a bomb is refused
+            # before a byte of it is inflated (reading counts the real size too).
+            if self.zip.getinfo(name).file_size > limits.file_bytes:
+                raise _too_large(_part_label(name), limits.file_bytes)
         try:
             self._read_workbook(names)
             self.shared = self._read_shared_strings(names)
@@ -192,7 +296,7 @@ class XlsxSpreadsheet(Spreadsheet):
             elif local == "workbookPr":
                 self.date1904 = attrs.get("date1904", "0").lower() in ("1", "true")
 
-        _parse(self.zip.read("xl/workbook.xml"), start)
+        _parse(self._part("xl/workbook.xml"), start)
         targets: dict[str, str] = {}
 
         def rel(name, attrs):
@@ -200,7 +304,7 @@ class XlsxSpreadsheet(Spreadsheet):
                 targets[attrs.get("Id")] = attrs.get("Target", "")
 
         if "xl/_rels/workbook.xml.rels" in names:
-            _parse(self.zip.read("xl/_rels/workbook.xml.rels"), rel)
+            _parse(self._part("xl/_rels/workbook.xml.rels"), rel)
         self.sheet_paths: dict[str, str] = {}
         for index, (title, rid) in enumerate(sheets, start=1):
             target = targets.get(rid, f"worksheets/sheet{index}.xml")
@@ -209,16 +313,58 @@ class XlsxSpreadsheet(Spreadsheet):
                 self.sheet_paths[title] = path
         self.sheet_names = list(self.sheet_paths)
 
+    def _part(self, name: str) -> bytes:
+        """A small part, read whole: never more than the file limit of it is inflated."""
+        limit = self.limits.file_bytes
+        with self.zip.open(name) as handle:
+            data = handle.read(limit + 1)
+        if len(data) > limit:
+            raise _too_large(_part_label(name), limit)
+        return data
+
     def _read_shared_strings(self, names: set[str]) -> list[str]:
-        if "xl/sharedStrings.xml" not in names:
+        """The shared-strings table, streamed like a sheet: its size, its count and each
+        string's size are checked block by block, before memory grows."""
+        name = "xl/sharedStrings.xml"
+        if name not in names:
             return []
-        text = self.zip.read("xl/sharedStrings.xml").decode("utf-8")
-        strings = []
-        for body in _SHARED.findall(text):
-            if "<rPh" in body or ":rPh" in body:
-                body = _PHONETIC.sub("", body)
-            value = "".join(_TEXT.findall(body))
-            strings.append(_unescape(value) if "&" in value else value)
+        limits = self.limits
+        decoder = codecs.getincrementaldecoder("utf-8")()
+        strings: list[str] = []
+        buffer = ""
+        read = 0
+        with self.zip.open(name) as handle:
+            while True:
+                block = handle.read(1 << 20)
+                read += len(block)
+                if read > limits.file_bytes:
+                    raise _too_large(_part_label(name), limits.file_bytes)
+                buffer += decoder.decode(block, final=not block)
+                cut = _last_shared_end(buffer) if block else len(buffer)
+                chunk, buffer = buffer[:cut], buffer[cut:]
+                for body in _SHARED.findall(chunk):
+                    if "<rPh" in body or ":rPh" in body:
+                        body = _PHONETIC.sub("", body)
+                    value = "".join(_TEXT.findall(body))
+                    strings.append(_unescape(value) if "&" in value else value)
+                if len(strings) > limits.shared_strings:
+                    raise SpreadsheetError(
+                        _(
+                            "The file is refused: its shared strings (xl/sharedStrings.xml) "
+                            "hold more than %(max)s entries."
+                        )
+                        % {"max": f"{limits.shared_strings:,}"}
+                    )
+                if len(buffer) > limits.row_bytes:
+                    raise SpreadsheetError(
+                        _(
+                            "The file is refused: shared string number %(number)s "
+                            "(xl/sharedStrings.xml) is larger than %(limit)s."
+                        )
+                        % {"number": f"{len(strings) + 1:,}", "limit": _megabytes(limits.row_bytes)}
+                    )
+                if not block:
+                    break
         return strings
 
     def _read_styles(self, names: set[str]) -> frozenset[int]:
@@ -242,7 +388,7 @@ class XlsxSpreadsheet(Spreadsheet):
             if name.rpartition(":")[2] == "cellXfs":
                 state["cell_xfs"] = False
 
-        _parse(self.zip.read("xl/styles.xml"), start, end)
+        _parse(self._part("xl/styles.xml"), start, end)
         dates = set()
         for index, fmt in enumerate(xfs):
             if fmt in custom:
@@ -269,15 +415,27 @@ class XlsxSpreadsheet(Spreadsheet):
         import's database work). Sheets whose tags carry a namespace prefix (``<x:row>``) go
         through the slower regular-expression path."""
         path = self.sheet_paths[sheet]
-        convert = _CellConverter(self.shared, self.date_styles, self.date1904)
+        limits = self.limits
+        convert = _CellConverter(
+            self.shared, self.date_styles, self.date1904, max_cells=limits.cells_per_row
+        )
         decoder = codecs.getincrementaldecoder("utf-8")()
         buffer = ""
         number = 0
         prefixed = None
+        read = 0
+        elements = 0  # <row> elements, empty ones included
+        with_data = 0
+        sheet_label = _("the sheet %(sheet)s") % {"sheet": f"「{sheet}」"}
         try:
+            if self.zip.getinfo(path).file_size > limits.sheet_bytes:
+                raise _too_large(sheet_label, limits.sheet_bytes)
             with self.zip.open(path) as handle:
                 while True:
                     block = handle.read(1 << 20)
+                    read += len(block)
+                    if read > limits.sheet_bytes:
+                        raise _too_large(sheet_label, limits.sheet_bytes)
                     buffer += decoder.decode(block, final=not block)
                     if prefixed is None:
                         prefixed = bool(re.search(r"<[A-Za-z_][\w.-]*:(?:row|c)\b", buffer))
@@ -287,10 +445,39 @@ class XlsxSpreadsheet(Spreadsheet):
                     rows = _rows_by_pattern(chunk) if prefixed else _rows_by_split(chunk)
                     for found, body in rows:
                         number = found or number + 1
+                        elements += 1
+                        if elements > EXCEL_MAX_ROWS:
+                            raise SpreadsheetError(
+                                _(
+                                    "The file is refused: the sheet %(sheet)s has more than "
+                                    "%(max)s rows, which no Excel sheet has."
+                                )
+                                % {"sheet": f"「{sheet}」", "max": f"{EXCEL_MAX_ROWS:,}"}
+                            )
                         if body:
-                            values = convert.row(body, prefixed)
+                            try:
+                                values = convert.row(body, prefixed)
+                            except _RowTooWide:
+                                raise _too_many_cells(sheet, number, limits.cells_per_row) from None
                             if values:
+                                with_data += 1
+                                # the header and ``rows`` rows below it
+                                if with_data > limits.rows + 1:
+                                    raise _too_many_rows(sheet, number, limits.rows)
                                 yield number, values
+                    if len(buffer) > limits.row_bytes:
+                        # one row that never ends (or is absurdly long): stop here
+                        raise SpreadsheetError(
+                            _(
+                                "The file is refused: row %(row)s of the sheet %(sheet)s is "
+                                "larger than %(limit)s."
+                            )
+                            % {
+                                "row": number + 1,
+                                "sheet": f"「{sheet}」",
+                                "limit": _megabytes(limits.row_bytes),
+                            }
+                        )
                     if not block:
                         break
         except (zipfile.BadZipFile, ValueError, IndexError, KeyError, OSError) as error:
@@ -332,10 +519,15 @@ def _rows_by_pattern(chunk: str) -> Iterator[tuple[int, str]]:
         yield (int(found.group(1)) if found else 0), body
 
 
+class _RowTooWide(Exception):
+    """A row whose last cell lies beyond the cells a row may span."""
+
+
 class _CellConverter:
     """Cell XML to Python values: shared and inline strings, numbers, booleans, dates."""
 
-    def __init__(self, shared: list[str], date_styles, date1904: bool):
+    def __init__(self, shared: list[str], date_styles, date1904: bool, max_cells: int = 16_384):
+        self.max_cells = max_cells
         self.shared = shared
         self.date_styles = {str(index) for index in date_styles}
         self.epoch = EXCEL_EPOCH_1904 if date1904 else EXCEL_EPOCH
@@ -404,6 +596,8 @@ class _CellConverter:
                 cells[col] = self.value(head, piece[end + 1 :], True)
         if not cells:
             return ()
+        if max(cells) >= self.max_cells:
+            raise _RowTooWide()
         values = [None] * (max(cells) + 1)
         for index, value in cells.items():
             values[index] = value
@@ -436,6 +630,8 @@ class _CellConverter:
                 return None
         if not cells:
             return ()
+        if max(cells) >= self.max_cells:
+            raise _RowTooWide()
         values = [None] * (max(cells) + 1)
         for index, value in cells.items():
             values[index] = value
@@ -460,6 +656,8 @@ class _CellConverter:
                     cells[col] = value
         if not cells:
             return ()
+        if max(cells) >= self.max_cells:
+            raise _RowTooWide()
         values = [None] * (max(cells) + 1)
         for index, value in cells.items():
             values[index] = value
@@ -542,6 +740,32 @@ _PLAIN_CELL = re.compile(
 )
 _ENTITY = re.compile(r"&(#x[0-9a-fA-F]+|#\d+|amp|lt|gt|quot|apos);")
 _ENTITIES = {"amp": "&", "lt": "<", "gt": ">", "quot": '"', "apos": "'"}
+
+
+def _last_shared_end(buffer: str) -> int:
+    """Where the last complete shared string (``</si>`` or ``<si/>``) ends in ``buffer``."""
+    cut = 0
+    index = buffer.rfind("si>")
+    while index > 0:
+        start = buffer.rfind("<", 0, index)
+        if start >= 0 and buffer[start + 1 : start + 2] == "/":
+            cut = index + 3
+            break
+        index = buffer.rfind("si>", 0, index)
+    empty = buffer.rfind("<si/>")
+    return max(cut, empty + 5 if empty >= 0 else 0)
+
+
+#: the parts read whole (the sheets are streamed)
+_READ_PARTS = frozenset(
+    ["xl/workbook.xml", "xl/_rels/workbook.xml.rels", "xl/styles.xml", "xl/sharedStrings.xml"]
+)
+
+
+def _part_label(name: str) -> str:
+    if name == "xl/sharedStrings.xml":
+        return _("its shared strings (xl/sharedStrings.xml)")
+    return _("the workbook part %(name)s") % {"name": name}
 
 
 def _last_row_end(buffer: str) -> int:
