@@ -101,6 +101,8 @@ MIDDLEWARE = [
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "simple_history.middleware.HistoryRequestMiddleware",
+    # One access-log row per response that showed full ID numbers (core/access_log.py).
+    "core.access_log.PersonalDataAccessMiddleware",
     # Content-Security-Policy on every response (CONTENT_SECURITY_POLICY below).
     "csp.middleware.CSPMiddleware",
     # Last: it answers a locked-out login with the lockout page (docs/security.md).

@@ -5,13 +5,18 @@ masked.
 The rule: the roles that may *change* an object's records (the tiers that keep the roster, and
 the organisation's own leader) see full values; read-only roles and everyone else see them
 masked. Nothing public carries them at all.
+
+Every decision that lets someone see an owner's data in full, and every full ID number let
+through, is noted for the access log (``core.access_log``: one row per response), so no surface
+that masks by this rule can forget to log.
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable, Mapping
 
-from core.scoping import CHANGE
+from core import access_log
+from core.scoping import CHANGE, jurisdiction_of
 
 #: what replaces a hidden character
 MASK = "*"
@@ -53,13 +58,29 @@ PERSONAL_FIELDS: Mapping[str, Callable[[str], str]] = {
 def sees_personal_data(user, obj) -> bool:
     """Whether ``user`` sees ``obj``'s personal data in full: only if they may change it
     (``obj`` is a scoped row, e.g. the organisation whose roster is shown)."""
-    return obj.is_within(user, CHANGE)
+    return obj.pk in owners_seen_in_full(user, type(obj), [obj.pk])
+
+
+def sees_personal_data_in_bulk(user, model, *, within_path: str | None = None) -> bool:
+    """Whether ``user`` sees in full the personal data of every ``model`` row it may view (a
+    whole ledger exported): the same rule for rows in bulk, yes if the user may change rows of
+    its jurisdiction. ``within_path``: the subtree exported, when narrower than the user's
+    jurisdiction (noted for the access log)."""
+    jurisdiction = jurisdiction_of(user)
+    full = jurisdiction.allows(CHANGE)
+    if full:
+        if within_path is None:
+            within_path = jurisdiction.path or ""
+        access_log.note_full(model, [(None, within_path)])
+    return full
 
 
 def mask_value(field: str, value, *, full: bool):
     """``value`` of personal field ``field`` as the reader may see it (others unchanged)."""
     mask = PERSONAL_FIELDS.get(field)
     if full or mask is None:
+        if full and field == "id_number" and value:
+            access_log.note_shown()
         return value
     return mask(str(value or ""))
 
@@ -68,6 +89,8 @@ def mask_row(row: Mapping, *, full: bool) -> dict:
     """A copy of ``row`` (a dict of field name → value) with its personal fields masked unless
     ``full``."""
     if full:
+        if row.get("id_number"):
+            access_log.note_shown()
         return dict(row)
     return {key: mask_value(key, value, full=False) for key, value in row.items()}
 
@@ -83,11 +106,15 @@ def owners_seen_in_full(user, model, ids) -> set:
     ids = {pk for pk in ids if pk is not None}
     if user is None or not ids:
         return set()
-    return set(
-        model._default_manager.restrict(user, CHANGE)
-        .filter(pk__in=ids)
-        .values_list("pk", flat=True)
-    )
+    queryset = model._default_manager.restrict(user, CHANGE).filter(pk__in=ids)
+    path_field = getattr(model, "scope_path_field", None)
+    if not access_log.collecting_now() or path_field is None:
+        seen = set(queryset.values_list("pk", flat=True))
+        access_log.note_full(model, [(pk, None) for pk in seen])
+        return seen
+    rows = list(queryset.values_list("pk", path_field))
+    access_log.note_full(model, rows)
+    return {pk for pk, _path in rows}
 
 
 class _PersonalDataListMixin:

@@ -38,8 +38,8 @@ from core.excel import (
     write_xlsx,
 )
 from core.exceptions import OutOfJurisdiction
-from core.masking import PERSONAL_FIELDS
-from core.scoping import CHANGE, VIEW, jurisdiction_of
+from core.masking import PERSONAL_FIELDS, mask_value, sees_personal_data_in_bulk
+from core.scoping import CHANGE, VIEW
 from registry.choices import DivisionLevel, OrgStatus
 from registry.ledgers import (
     INSTRUCTIONS_SHEET,
@@ -65,11 +65,13 @@ def _header(ledger: Ledger) -> list[str]:
     ]
 
 
-def may_see_full_numbers(user: User) -> bool:
+def may_see_full_numbers(user: User, *, within_path: str | None = None) -> bool:
     """Phone and ID numbers in full for the tiers that keep the data (community, street and
     district officers within their jurisdiction, organisation leaders for their roster); masked
-    for those who only watch (the city bureau)."""
-    return jurisdiction_of(user).allows(CHANGE)
+    for those who only watch (the city bureau). The masking rule for rows in bulk
+    (``core.masking.sees_personal_data_in_bulk``), which notes a full export for the access
+    log; ``within_path``: the subtree exported."""
+    return sees_personal_data_in_bulk(user, Organisation, within_path=within_path)
 
 
 def ledger_queryset(ledger: Ledger, user: User, *, within: str | None = None) -> QuerySet:
@@ -117,6 +119,10 @@ def _renderer(column: Column, reveal: bool) -> Callable:
     if column.key in PERSONAL_FIELDS and not reveal:
         mask = PERSONAL_FIELDS[column.key]
         return lambda value: mask(value) if value else None
+    if column.key in PERSONAL_FIELDS:
+        # Through the rule, which notes a full ID number for the access log.
+        key = column.key
+        return lambda value: mask_value(key, value, full=True) or None
     if column.kind in (DATE, INTEGER, DECIMAL):
         return lambda value: value
     return lambda value: value or None
@@ -143,11 +149,16 @@ def ledger_rows(
     ledger: Ledger, user: User, *, within: str | None = None, reveal: bool | None = None
 ) -> Iterator[list]:
     """The ledger's rows as cell values (Chinese labels, 是/否, dates), read in chunks."""
+    queryset = ledger_queryset(ledger, user, within=within)
     if reveal is None:
-        reveal = may_see_full_numbers(user)
+        within_path = (
+            Division.objects.filter(code=within).values_list("path", flat=True).first()
+            if within
+            else None
+        )
+        reveal = may_see_full_numbers(user, within_path=within_path)
     lookups = _lookups(ledger)
     names = [name for group in lookups for name in group]
-    queryset = ledger_queryset(ledger, user, within=within)
     extras = ledger.exported_extras()
     for _column, annotation in extras:
         queryset = annotation.annotate(queryset)

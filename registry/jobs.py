@@ -14,6 +14,7 @@ from pathlib import Path
 from django.urls import reverse
 from django.utils.translation import gettext as _
 
+from core.access_log import collecting
 from core.excel import SpreadsheetError, annotate
 from core.exceptions import OutOfJurisdiction
 from jobs.services import JobFailed, job_enqueue, job_task, write_result_file
@@ -134,14 +135,16 @@ def ledger_export_job(job, progress):
     job.directory.mkdir(parents=True, mode=0o700, exist_ok=True)
     partial = job.directory / f".{name}.part"
     try:
-        rows = ledger_export(
-            partial,
-            kind=kind,
-            user=user,
-            file_format=file_format,
-            within=within,
-            progress=lambda phase, done, total: progress(_phase(phase), done, total),
-        )
+        # Outside a request: the job's own access-log row, if it writes full ID numbers.
+        with collecting(user=user, view_name="jobs:ledger-export", path=f"{kind}.{file_format}"):
+            rows = ledger_export(
+                partial,
+                kind=kind,
+                user=user,
+                file_format=file_format,
+                within=within,
+                progress=lambda phase, done, total: progress(_phase(phase), done, total),
+            )
     except OutOfJurisdiction:
         partial.unlink(missing_ok=True)
         raise JobFailed(_("That division is outside your jurisdiction.")) from None

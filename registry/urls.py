@@ -1,6 +1,6 @@
 from django.urls import path
 
-from registry import views, views_accounts
+from registry import views, views_access_log, views_accounts
 
 urlpatterns = [
     path("", views.HomeView.as_view(), name="home"),
@@ -11,6 +11,7 @@ urlpatterns = [
         views_accounts.SetPasswordView.as_view(),
         name="password_reset_confirm",
     ),
+    path("access-log/", views_access_log.AccessLogView.as_view(), name="access-log"),
     path("register/", views.PublicRegisterView.as_view(), name="public-register"),
     path("divisions/", views.DivisionListView.as_view(), name="division-list"),
     path("divisions/<str:code>/", views.DivisionDetailView.as_view(), name="division-detail"),
