@@ -186,10 +186,11 @@ class ImportForm(forms.Form):
 
     def clean_file(self):
         upload = self.cleaned_data["file"]
-        if upload.size > MAX_UPLOAD:
+        limit = min(MAX_UPLOAD, settings.UPLOAD_MAX_BYTES)
+        if upload.size > limit:
             raise forms.ValidationError(
                 _("The file is larger than %(size)s MB; split it into several files.")
-                % {"size": MAX_UPLOAD // (1024 * 1024)}
+                % {"size": limit // (1024 * 1024)}
             )
         return upload
 
@@ -276,6 +277,14 @@ class ImportView(LoginRequiredMixin, View):
         return redirect("excel:home")
 
     def post(self, request):
+        # The permission first, before the upload is looked at (let alone parsed): a role
+        # that may import no ledger at all is refused here. Which ledger a file is, and so
+        # whether this user may import it, is decided after the header row is read.
+        refusals = [ledger_import_refusal(ledger, request.user) for ledger in LEDGERS.values()]
+        if all(refusals):
+            messages.error(request, refusals[0])
+            home = ExcelHomeView(request=request, kwargs={})
+            return render(request, home.template_name, home.get_context_data(), status=403)
         form = ImportForm(request.POST, request.FILES, user=request.user)
         if not form.is_valid():
             home = ExcelHomeView(request=request, kwargs={})

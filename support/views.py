@@ -538,12 +538,16 @@ class LedgerImportView(ScopedQuerysetMixin, TemplateView):
         ledger = LEDGERS.get(kind)
         if ledger is None:
             raise Http404
-        upload = request.FILES.get("file")
         if not jurisdiction_of(request.user).allows(CHANGE):
+            # before the upload is looked at: a role that may not import never has it parsed
             result = ImportResult(
                 errors=[RowError(0, "", str(_("Your role can view but not import.")))]
             )
-        elif upload is None:
+            return self.render_to_response(
+                self.get_context_data(ledger=ledger, result=result), status=403
+            )
+        upload = request.FILES.get("file")
+        if upload is None:
             result = ImportResult(errors=[RowError(0, "", str(_("Choose a file to import.")))])
         elif upload.size > self.max_bytes:
             result = ImportResult(
