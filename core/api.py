@@ -203,6 +203,96 @@ def exception_handler(exc, context):
 # --- viewsets -----------------------------------------------------------------------------
 
 
+#: (view class, action, method) -> (list view?, the query parameters its operation documents)
+_DOCUMENTED_QUERY_PARAMETERS: dict = {}
+
+
+def documented_query_parameters(view, method: str = "GET") -> tuple[bool, frozenset[str]]:
+    """Whether the view's current operation answers a list, and the names of the query
+    parameters its OpenAPI operation documents (filters with their range suffixes, paging,
+    ordering, ``@extend_schema(parameters=...)``).
+
+    Read from the schema generator itself, the way ``/api/schema/`` builds the operation, so
+    the check and the documentation cannot disagree. Worked out once per view class, action
+    and method."""
+    key = (type(view), getattr(view, "action", None), method)
+    found = _DOCUMENTED_QUERY_PARAMETERS.get(key)
+    if found is None:
+        found = _DOCUMENTED_QUERY_PARAMETERS[key] = _operation_query_parameters(view, method)
+    return found
+
+
+def _operation_query_parameters(view, method: str) -> tuple[bool, frozenset[str]]:
+    import inspect
+
+    from drf_spectacular.plumbing import ComponentRegistry, get_class
+
+    # As drf_spectacular.generators.SchemaGenerator.create_view picks the operation's schema:
+    # an @action's or @extend_schema'd method's own schema class, on top of the view's.
+    action = getattr(view, "action", None) or method.lower()
+    handler = getattr(view, action, None)
+    view_schema_class = get_class(inspect.getattr_static(type(view), "schema"))
+    schema_class = view_schema_class
+    action_schema = getattr(handler, "kwargs", {}).get("schema")
+    if action_schema is not None:
+        schema_class = get_class(action_schema)
+        if not issubclass(schema_class, view_schema_class):
+            mro = (
+                tuple(
+                    cls
+                    for cls in schema_class.__mro__
+                    if cls not in api_settings.DEFAULT_SCHEMA_CLASS.__mro__
+                )
+                + view_schema_class.__mro__
+            )
+            schema_class = type("ExtendedRearrangedSchema", mro, {})
+    schema = schema_class()
+    schema.view = view
+    schema.method = method
+    schema.path = schema.path_regex = schema.path_prefix = ""
+    schema.registry = ComponentRegistry()
+    names = frozenset(p["name"] for p in schema._get_parameters() if p["in"] == "query")
+    return schema._is_list_view(), names
+
+
+#: at most this many unknown parameters are named in one answer
+MAX_UNKNOWN_NAMED = 10
+
+
+def check_query_parameters(view, request) -> None:
+    """A list (or any read whose operation documents query parameters) refuses the query
+    parameters its operation does not document: a 400 naming each, so that a mistyped or
+    unsupported filter is an error rather than the whole list. ``format`` (DRF's renderer
+    choice) is always accepted."""
+    if request.method not in ("GET", "HEAD"):
+        return
+    is_list, documented = documented_query_parameters(view, "GET")
+    if not (is_list or documented):
+        return
+    accepted = documented | {api_settings.URL_FORMAT_OVERRIDE}
+    unknown = sorted(name for name in request.query_params if name not in accepted)
+    if not unknown:
+        return
+    # in the API's language even on a view that doesn't switch to it
+    with translation.override(api_language(request)):
+        if documented:
+            message = _("Unknown query parameter; this endpoint accepts: %(names)s.") % {
+                "names": ", ".join(sorted(documented))
+            }
+        else:
+            message = str(_("Unknown query parameter; this endpoint takes none."))
+    raise exceptions.ValidationError({name[:50]: [message] for name in unknown[:MAX_UNKNOWN_NAMED]})
+
+
+class KnownQueryParametersMixin:
+    """For API views outside ``ScopedViewSetMixin`` (the public ones): the same check of
+    query parameters, after authentication and permissions."""
+
+    def initial(self, request, *args, **kwargs):
+        super().initial(request, *args, **kwargs)
+        check_query_parameters(self, request)
+
+
 class ScopedViewSetMixin:
     """Restricts the viewset's queryset to the requesting user's jurisdiction.
 
@@ -240,6 +330,7 @@ class ScopedViewSetMixin:
         request.LANGUAGE_CODE = language
         super().initial(request, *args, **kwargs)
         self.queryset = self.queryset.restrict(request.user, self.get_scope_action())
+        check_query_parameters(self, request)
 
     def get_object(self):
         # A lookup value no row can have is answered before it reaches the database (a NUL byte
@@ -767,6 +858,7 @@ def _cursor_value(value):
 
 __all__ = [
     "CursorPagination",
+    "KnownQueryParametersMixin",
     "PortableModelSerializer",
     "ReasonField",
     "ScopedAutoSchema",
@@ -782,6 +874,8 @@ __all__ = [
     "StrictOrderingFilter",
     "StrictPageNumberPagination",
     "api_language",
+    "check_query_parameters",
+    "documented_query_parameters",
     "exception_handler",
     "history_reason_max_length",
 ]

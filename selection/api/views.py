@@ -23,6 +23,7 @@ from core.api import (
     ConflictSerializer,
     CursorPagination,
     ErrorSerializer,
+    KnownQueryParametersMixin,
     ScopedViewSetMixin,
     StrictOrderingFilter,
     api_language,
@@ -415,7 +416,12 @@ class ObjectionViewSet(SelectionViewSet):
         return self._answer(objection)
 
 
-class ReviewViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.GenericViewSet):
+class ReviewViewSet(
+    KnownQueryParametersMixin,
+    mixins.ListModelMixin,
+    mixins.RetrieveModelMixin,
+    viewsets.GenericViewSet,
+):
     """The caller's own reviews as an expert: each assigned entry as blind review allows, the
     criteria and their sheet. Scoped by ``Assignment.objects.for_expert``: another expert's
     review is 404."""
@@ -461,7 +467,7 @@ class ReviewViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.G
         return Response(s.SheetSerializer(sheet).data, status=status.HTTP_201_CREATED)
 
 
-class PublicResultViewSet(viewsets.GenericViewSet):
+class PublicResultViewSet(KnownQueryParametersMixin, viewsets.GenericViewSet):
     """Published results of campaigns whose results are final: no personal data."""
 
     permission_classes = [AllowAny]

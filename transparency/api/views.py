@@ -20,7 +20,13 @@ from rest_framework.permissions import AllowAny
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from core.api import ScopedAutoSchema, ScopedViewSetMixin, StrictPageNumberPagination, _page_size
+from core.api import (
+    KnownQueryParametersMixin,
+    ScopedAutoSchema,
+    ScopedViewSetMixin,
+    StrictPageNumberPagination,
+    _page_size,
+)
 from transparency import audit, extract, public
 from transparency.api import serializers as s
 from transparency.forms import CHANGE_CHOICES, AuditFilterForm, CreditListSearchForm
@@ -33,9 +39,10 @@ def _form_errors(form) -> exceptions.ValidationError:
     )
 
 
-class PublicAPIMixin:
+class PublicAPIMixin(KnownQueryParametersMixin):
     """Open to everyone: no authentication (so no CSRF and no 401), answers in the language the
-    client asks for, English by default (like every endpoint)."""
+    client asks for, English by default (like every endpoint); a list refuses query parameters
+    it does not document, like every endpoint."""
 
     authentication_classes: list = []
     permission_classes = [AllowAny]
