@@ -14,14 +14,14 @@ from django.conf import settings
 from django.core.cache import cache
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
+from django.db.models import Exists, OuterRef, Q, Subquery
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from core.history import required_reason, stamp
 from registry.models import User
-from selection.choices import StageKind
-from selection.models import Stage
-from selection.selectors import participants
+from selection.choices import EntryStatus, StageKind
+from selection.models import Entry, Stage
 from voting import hashing
 from voting.choices import ResultsVisibility, VerificationMethod, VoterRule
 from voting.models import (
@@ -295,7 +295,9 @@ def phone_challenge_send(*, vote: VoteStage, phone: str, address: str, now=None)
 
 def _register(vote, identity, method, address_hash, now) -> str:
     """The voter row of a verified identity (created the first time), with a new session
-    token; returns the token."""
+    token; returns the token. A first verification is one insert; the unique constraint on
+    ``(vote, identity_hash)`` turns a second one into an update of the row, refused once it
+    has voted."""
     token = hashing.new_token()
     fields = {
         "token_hash": hashing.keyed_hash(vote.pk, "token", token),
@@ -305,17 +307,13 @@ def _register(vote, identity, method, address_hash, now) -> str:
     }
     try:
         with transaction.atomic():
-            voter, created = Voter.objects.select_for_update().get_or_create(
-                vote=vote, identity_hash=identity, defaults={"method": method, **fields}
-            )
-    except IntegrityError:  # the same identity verified at the same moment elsewhere
-        voter, created = Voter.objects.get(vote=vote, identity_hash=identity), False
-    if voter.voted:
+            Voter.objects.create(vote=vote, identity_hash=identity, method=method, **fields)
+        return token
+    except IntegrityError:  # verified before (or at the same moment elsewhere)
+        pass
+    updated = Voter.objects.filter(vote=vote, identity_hash=identity, voted=False).update(**fields)
+    if not updated:
         _refuse(_("This identity has already voted; one ballot each."))
-    if not created:
-        updated = Voter.objects.filter(pk=voter.pk, voted=False).update(**fields)
-        if not updated:
-            _refuse(_("This identity has already voted; one ballot each."))
     return token
 
 
@@ -364,10 +362,13 @@ def code_verify(*, vote: VoteStage, code: str, address: str, now=None) -> str:
     _limit_address(vote, address_hash)
     code = hashing.normalise_code(code)
     code_hash = hashing.keyed_hash(vote.pk, "code", code)
-    row = VotingCode.objects.filter(vote=vote, code_hash=code_hash).only("used").first()
-    if row is None:
+    # the unique (vote, code_hash) index answers it; no ordering, so no other plan to pick
+    used = list(
+        VotingCode.objects.filter(vote=vote, code_hash=code_hash).values_list("used", flat=True)[:1]
+    )
+    if not used:
         _refuse(_("This voting code is not valid."), "code")
-    if row.used:
+    if used[0]:
         _refuse(_("This voting code has already been used."), "code")
     # the code's identity is the code: the voter row and the code row share the hash
     return _register(vote, code_hash, VerificationMethod.CODE, address_hash, now)
@@ -376,9 +377,19 @@ def code_verify(*, vote: VoteStage, code: str, address: str, now=None) -> str:
 # --- casting ------------------------------------------------------------------------------------
 
 
-def ballot_errors(vote: VoteStage, choices: Mapping, entries: dict[int, int]) -> dict:
+def vote_rules(vote: VoteStage) -> dict[int, CategoryRule]:
+    """``{category id: rule}`` of the vote, each with its category (one query)."""
+    return {rule.category_id: rule for rule in vote.rules.select_related("category")}
+
+
+def ballot_errors(
+    vote: VoteStage,
+    choices: Mapping,
+    entries: dict[int, int],
+    rules: dict[int, CategoryRule] | None = None,
+) -> dict:
     """Problems of a ballot, per category id (``"__all__"`` for those of no category)."""
-    rules = {rule.category_id: rule for rule in vote.rules.select_related("category")}
+    rules = vote_rules(vote) if rules is None else rules
     problems: dict[str, list] = {}
     chosen_ids = set()
     for raw_category, raw_entries in choices.items():
@@ -430,8 +441,19 @@ def ballot_errors(vote: VoteStage, choices: Mapping, entries: dict[int, int]) ->
 
 
 def vote_entries(vote: VoteStage) -> dict[int, int]:
-    """``{entry id: category id}`` of the entries on the ballot (the stage's participants)."""
-    return participants(vote.stage.campaign, stage=vote.stage)
+    """``{entry id: category id}`` of the entries on the ballot: the stage's participants
+    (``selection.selectors.participants``: submitted, and shortlisted if a shortlist stage comes
+    before the vote's), in one query, read for every ballot."""
+    stage = vote.stage
+    shortlist_before = Stage.objects.filter(
+        campaign_id=OuterRef("campaign_id"), shortlist=True, position__lt=stage.position
+    )
+    return dict(
+        Entry.objects.filter(campaign_id=stage.campaign_id, status=EntryStatus.SUBMITTED)
+        .filter(Q(shortlisted=True) | ~Exists(shortlist_before))
+        .order_by()
+        .values_list("pk", "category_id")
+    )
 
 
 def ballot_cast(*, vote: VoteStage, token: str, choices: Mapping, now=None) -> Ballot:
@@ -442,32 +464,40 @@ def ballot_cast(*, vote: VoteStage, token: str, choices: Mapping, now=None) -> B
     if not isinstance(choices, Mapping):
         _refuse(_("The choices must be given per category."), "choices")
     token_hash = hashing.keyed_hash(vote.pk, "token", str(token)[:100])
+    # the ballot's shape, read once: the entries (one query) and the rules (one query)
     entries = vote_entries(vote)
+    rules = vote_rules(vote)
+    threshold = _setting("VOTING_BALLOT_ADDRESS_THRESHOLD", 5)
+    # whether the voter's address had verified ``threshold`` identities, in the same query as
+    # the lock: the threshold-th row of the (vote, address_hash) index, or nothing
+    neighbour = (
+        Voter.objects.filter(vote_id=OuterRef("vote_id"), address_hash=OuterRef("address_hash"))
+        .order_by()
+        .values("pk")[threshold - 1 : threshold]
+    )
     with transaction.atomic():
-        voter = (
-            Voter.objects.select_for_update()
+        found = list(
+            Voter.objects.select_for_update(of=("self",))
             .filter(vote=vote, token_hash=token_hash)
+            .annotate(neighbour=Subquery(neighbour))
             .only("pk", "voted", "token_expires_at", "address_hash", "identity_hash", "method")
-            .first()
+            .order_by()[:1]
         )
+        voter = found[0] if found else None
         if voter is None or not token:
             _refuse(_("Your verification is not valid; verify again."), "token")
         if voter.voted:
             _refuse(_("This identity has already voted; one ballot each."), "token")
         if voter.token_expires_at is None or voter.token_expires_at <= now:
             _refuse(_("Your verification has expired; verify again."), "token")
-        problems = ballot_errors(vote, choices, entries)
+        problems = ballot_errors(vote, choices, entries, rules)
         if problems:
             raise ValidationError(problems)
         Voter.objects.filter(pk=voter.pk).update(voted=True, token_hash="", token_expires_at=None)
         if voter.method == VerificationMethod.CODE:
             _mark_code_used(vote, voter)
-        threshold = _setting("VOTING_BALLOT_ADDRESS_THRESHOLD", 5)
         address_key = ""
-        if voter.address_hash and (
-            Voter.objects.filter(vote=vote, address_hash=voter.address_hash)[:threshold].count()
-            >= threshold
-        ):
+        if voter.address_hash and voter.neighbour is not None:
             address_key = voter.address_hash[:16]
         ballot = Ballot.objects.create(vote=vote, hour=_hour(now), address_key=address_key)
         chosen = sorted({int(e) for values in choices.values() for e in _as_list(values)})

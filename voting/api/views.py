@@ -173,7 +173,10 @@ class PublicVoteViewSet(mixins.RetrieveModelMixin, viewsets.GenericViewSet):
     throttle_classes = []  # the vote limits per address and per identity itself
     parser_classes = [JSONParser]
     schema = PublicSchema()
-    queryset = VoteStage.objects.exclude(stage__campaign__status=CampaignStatus.DRAFT)
+    # the stage comes with the vote: the ballot reads its campaign and position
+    queryset = VoteStage.objects.exclude(
+        stage__campaign__status=CampaignStatus.DRAFT
+    ).select_related("stage")
     serializer_class = s.PublicVoteSerializer
 
     def initial(self, request, *args, **kwargs):
