@@ -4,8 +4,11 @@
 from __future__ import annotations
 
 from django import forms
+from django.conf import settings
+from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
 
+from core.documents import DOCUMENT_ACCEPT, DocumentInput
 from core.forms import DATE_WIDGET, REASON_MAX_LENGTH, ServiceForm, reason_field
 from core.scoping import CHANGE
 from registry.choices import (
@@ -48,10 +51,24 @@ class OrganisationForm(ServiceForm, forms.ModelForm):
             "charter_text": forms.Textarea(attrs={"rows": 4}),
             "activity_rules_text": forms.Textarea(attrs={"rows": 3}),
             "service_norms_text": forms.Textarea(attrs={"rows": 3}),
+            "charter_file": DocumentInput(attrs={"accept": DOCUMENT_ACCEPT}),
+            "activity_rules_file": DocumentInput(attrs={"accept": DOCUMENT_ACCEPT}),
         }
 
     def __init__(self, *args, user, **kwargs):
         super().__init__(*args, **kwargs)
+        for name, document in (
+            ("charter_file", "charter"),
+            ("activity_rules_file", "activity-rules"),
+        ):
+            field = self.fields[name]
+            field.help_text = _(
+                "PDF, Word or an image (checked by its content), at most %(size)s MB."
+            ) % {"size": f"{settings.DOCUMENT_MAX_BYTES / (1024 * 1024):g}"}
+            if self.instance.pk:
+                field.widget.download_url = reverse(
+                    "organisation-document", args=[self.instance.pk, document]
+                )
         # Only the communities the user may write in; for community staff that is their own.
         communities = (
             Division.objects.restrict(user, CHANGE)

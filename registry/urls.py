@@ -1,6 +1,6 @@
 from django.urls import path
 
-from registry import views, views_access_log, views_accounts
+from registry import views, views_access_log, views_accounts, views_documents
 
 urlpatterns = [
     path("", views.HomeView.as_view(), name="home"),
@@ -21,6 +21,11 @@ urlpatterns = [
         "organisations/<int:pk>/",
         views.OrganisationDetailView.as_view(),
         name="organisation-detail",
+    ),
+    path(
+        "organisations/<int:pk>/documents/<str:document>/",
+        views_documents.OrganisationDocumentView.as_view(),
+        name="organisation-document",
     ),
     path(
         "organisations/<int:pk>/edit/",

@@ -6,6 +6,7 @@ References in bodies (a community code, an organisation id) resolve only inside 
 jurisdiction; anything else "does not exist".
 """
 
+from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from drf_spectacular.types import OpenApiTypes
@@ -369,6 +370,9 @@ class OrganisationDetailSerializer(OrganisationSerializer):
     recent_activities = ActivitySerializer(many=True, read_only=True)
     brand_projects = BrandProjectSerializer(many=True, read_only=True)
     applications = ApplicationSummarySerializer(many=True, read_only=True)
+    # The documents are private (core.documents): their scoped download link, not a media URL.
+    charter_file = serializers.SerializerMethodField()
+    activity_rules_file = serializers.SerializerMethodField()
 
     class Meta(OrganisationSerializer.Meta):
         fields = [
@@ -391,6 +395,21 @@ class OrganisationDetailSerializer(OrganisationSerializer):
             "applications",
         ]
         read_only_fields = fields
+
+    def _document_url(self, organisation, field: str, document: str) -> str | None:
+        if not getattr(organisation, field):
+            return None
+        url = reverse("organisation-document", args=[organisation.pk, document])
+        request = self.context.get("request")
+        return request.build_absolute_uri(url) if request is not None else url
+
+    @extend_schema_field(OpenApiTypes.URI)
+    def get_charter_file(self, organisation) -> str | None:
+        return self._document_url(organisation, "charter_file", "charter")
+
+    @extend_schema_field(OpenApiTypes.URI)
+    def get_activity_rules_file(self, organisation) -> str | None:
+        return self._document_url(organisation, "activity_rules_file", "activity-rules")
 
 
 class OrganisationWriteSerializer(PortableModelSerializer):

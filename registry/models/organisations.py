@@ -4,6 +4,7 @@ from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 from simple_history.models import HistoricalRecords
 
+from core.documents import private_documents, validate_document
 from core.encryption import BlindIndexField, EncryptedCharField
 from core.models import RecordedHistory
 from core.scoping import RestrictedQuerySet, ScopedModel
@@ -55,10 +56,22 @@ class Organisation(ScopedModel):
         help_text=_("Profit-making groups cannot be filed or registered."),
     )
     charter_text = models.TextField(_("simple charter"), blank=True)
-    charter_file = models.FileField(_("charter file"), upload_to="charters/%Y/", blank=True)
+    # PDF, Word or an image by content, sealed in a private storage no URL serves; downloaded
+    # through the scoped organisation-document view (core.documents).
+    charter_file = models.FileField(
+        _("charter file"),
+        upload_to="charters/%Y/",
+        blank=True,
+        storage=private_documents,
+        validators=[validate_document],
+    )
     activity_rules_text = models.TextField(_("activity rules"), blank=True)
     activity_rules_file = models.FileField(
-        _("activity rules file"), upload_to="activity-rules/%Y/", blank=True
+        _("activity rules file"),
+        upload_to="activity-rules/%Y/",
+        blank=True,
+        storage=private_documents,
+        validators=[validate_document],
     )
     service_norms_text = models.TextField(_("service norms"), blank=True)
 
