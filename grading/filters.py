@@ -25,7 +25,7 @@ from grading.models import (
     Sanction,
 )
 from registry.api.filters import IdFilter, StrictQueryMixin
-from registry.filters import WithinDivisionFilter
+from registry.filters import division_filters
 
 GRADE_CHOICES = [(str(level.value), level.label) for level in GradeLevel]
 
@@ -33,7 +33,7 @@ GRADE_CHOICES = [(str(level.value), level.label) for level in GradeLevel]
 class CampaignFilterSet(django_filters.FilterSet):
     year = django_filters.NumberFilter(label=_("year"), min_value=2000, max_value=2100)
     status = django_filters.MultipleChoiceFilter(choices=CampaignStatus.choices, label=_("status"))
-    within = WithinDivisionFilter(path_field="district__path")
+    within, district, street, community = division_filters("district__path")
 
     class Meta:
         model = AssessmentCampaign
@@ -46,7 +46,7 @@ class AssessmentApplicationFilterSet(django_filters.FilterSet):
     status = django_filters.MultipleChoiceFilter(
         choices=AssessmentStatus.choices, label=_("status")
     )
-    within = WithinDivisionFilter(path_field="organisation__community__path")
+    within, district, street, community = division_filters("organisation__community__path")
     q = django_filters.CharFilter(
         field_name="organisation__name", lookup_expr="icontains", label=_("organisation name")
     )
@@ -58,7 +58,7 @@ class AssessmentApplicationFilterSet(django_filters.FilterSet):
 
 class ExpertFilterSet(django_filters.FilterSet):
     q = django_filters.CharFilter(field_name="name", lookup_expr="icontains", label=_("name"))
-    within = WithinDivisionFilter(path_field="district__path")
+    within, district, street, community = division_filters("district__path")
 
     class Meta:
         model = Expert
@@ -89,7 +89,7 @@ class GradeAwardFilterSet(django_filters.FilterSet):
         choices=GRADE_CHOICES, method="filter_level_min", label=_("grade at least")
     )
     current = django_filters.BooleanFilter(method="filter_current", label=_("current today"))
-    within = WithinDivisionFilter(path_field="organisation__community__path")
+    within, district, street, community = division_filters("organisation__community__path")
     q = django_filters.CharFilter(
         field_name="organisation__name", lookup_expr="icontains", label=_("organisation name")
     )
@@ -110,7 +110,7 @@ class SanctionFilterSet(django_filters.FilterSet):
     organisation = IdFilter(field_name="organisation_id", label=_("organisation id"))
     kind = django_filters.ChoiceFilter(choices=SanctionKind.choices, label=_("kind"))
     open = django_filters.BooleanFilter(method="filter_open", label=_("open penalty"))
-    within = WithinDivisionFilter(path_field="organisation__community__path")
+    within, district, street, community = division_filters("organisation__community__path")
 
     class Meta:
         model = Sanction
@@ -123,7 +123,7 @@ class SanctionFilterSet(django_filters.FilterSet):
 
 class EvaluationFilterSet(django_filters.FilterSet):
     status = django_filters.ChoiceFilter(choices=EvaluationStatus.choices, label=_("status"))
-    within = WithinDivisionFilter(path_field="division__path")
+    within, district, street, community = division_filters("division__path")
 
     class Meta:
         model = Evaluation

@@ -11,7 +11,7 @@ from oversight.choices import CaseStatus, CreditListKind, DormancySignal, Report
 from oversight.models import AnnualReport, CreditListEntry, DormancyCase
 from oversight.selectors import filter_on_abnormal_list, filter_on_serious_list
 from registry.choices import OrgStatus
-from registry.filters import WithinDivisionFilter
+from registry.filters import division_filters
 
 
 def _list_filter(select, label):
@@ -32,17 +32,11 @@ ORGANISATION_FILTERS = {
 
 
 class WithinFilterSet(django_filters.FilterSet):
-    """``?within=<division code>``: rows of organisations in that subtree, through the registry's
-    one scoped ``WithinDivisionFilter`` (a code outside the user's jurisdiction matches nothing).
+    """``?within=<division code>`` (and ``district``, ``street``, ``community``): rows of
+    organisations in that subtree, through the registry's one scoped ``division_filters`` (a
+    code outside the user's jurisdiction matches nothing)."""
 
-    """
-
-    within = django_filters.CharFilter(method="filter_within", label=_("within division code"))
-
-    def filter_within(self, queryset, name, value):
-        within = WithinDivisionFilter(path_field="organisation__community__path")
-        within.parent = self
-        return within.filter(queryset, value)
+    within, district, street, community = division_filters("organisation__community__path")
 
 
 class AnnualReportFilterSet(WithinFilterSet):

@@ -7,13 +7,13 @@ from django.utils.translation import gettext_lazy as _
 
 from party_building.choices import CoverageMode, PartyOrganisationKind
 from party_building.models import InstructorAssignment, PartyInstructor, PartyOrganisation
-from registry.filters import OrganisationFilterSet, WithinDivisionFilter
+from registry.filters import OrganisationFilterSet, division_filters
 
 
 class PartyOrganisationFilterSet(django_filters.FilterSet):
     q = django_filters.CharFilter(method="filter_search", label=_("search"))
     kind = django_filters.ChoiceFilter(choices=PartyOrganisationKind.choices, label=_("kind"))
-    within = WithinDivisionFilter(path_field="guiding_division__path")
+    within, district, street, community = division_filters("guiding_division__path")
     current = django_filters.BooleanFilter(method="filter_current", label=_("not dissolved"))
     covers = django_filters.NumberFilter(
         field_name="coverages__organisation", label=_("covers organisation (id)"), distinct=True
@@ -34,7 +34,7 @@ class PartyOrganisationFilterSet(django_filters.FilterSet):
 
 class PartyInstructorFilterSet(django_filters.FilterSet):
     q = django_filters.CharFilter(field_name="name", lookup_expr="icontains", label=_("name"))
-    within = WithinDivisionFilter(path_field="division__path")
+    within, district, street, community = division_filters("division__path")
 
     class Meta:
         model = PartyInstructor
@@ -46,7 +46,7 @@ class InstructorAssignmentFilterSet(django_filters.FilterSet):
     organisation = django_filters.NumberFilter(
         field_name="organisation", label=_("organisation (id)")
     )
-    within = WithinDivisionFilter(path_field="organisation__community__path")
+    within, district, street, community = division_filters("organisation__community__path")
     current = django_filters.BooleanFilter(method="filter_current", label=_("in force today"))
 
     class Meta:

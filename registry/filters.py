@@ -1,4 +1,5 @@
 import django_filters
+from django import forms
 from django.db.models import Exists, OuterRef, Q
 from django.utils.translation import gettext_lazy as _
 from django_filters.filterset import FilterSetMetaclass
@@ -17,17 +18,59 @@ from registry.extensions import extend_organisation_filterset
 from registry.models import Application, BrandProject, Division, Member, Organisation
 from registry.selectors import members_with_id_number
 
+#: the levels a list can be narrowed to by a query parameter of that name (``?street=<code>``)
+DIVISION_FILTER_LEVELS = (DivisionLevel.DISTRICT, DivisionLevel.STREET, DivisionLevel.COMMUNITY)
+
+DIVISION_CODE_LENGTH = Division._meta.get_field("code").max_length
+
+
+class DivisionCodeField(forms.CharField):
+    """The code of a division of one level (a district, a street or a community): a code of
+    another level, of no division, or not a code at all is an error naming the parameter."""
+
+    def __init__(self, *args, level: str, **kwargs):
+        self.level = level
+        kwargs["max_length"] = DIVISION_CODE_LENGTH
+        super().__init__(*args, **kwargs)
+
+    def validate(self, value):
+        super().validate(value)
+        if value in self.empty_values:
+            return
+        if (
+            not (value.isascii() and value.isalnum())
+            or not Division.objects.filter(code=value, level=self.level).exists()
+        ):
+            raise forms.ValidationError(
+                _("“%(code)s” is not the code of a %(level)s.")
+                % {"code": value, "level": DivisionLevel(self.level).label},
+                code="invalid_division",
+            )
+
 
 class WithinDivisionFilter(django_filters.CharFilter):
     """Rows inside the subtree of a division code (district, street or community).
 
     The code is looked up among the divisions the user may see, so a code outside their
-    jurisdiction matches nothing rather than revealing anything.
+    jurisdiction matches nothing rather than revealing anything. With ``level``, the code must
+    be one of a division of that level (else the parameter is a 400): ``?street=<code>``; it
+    narrows the rows the user sees (the list is scoped already), so a street that encloses
+    the user's community keeps their rows and any other matches nothing.
     """
 
-    def __init__(self, *args, path_field: str, **kwargs):
+    def __init__(self, *args, path_field: str, level: str | None = None, **kwargs):
         self.path_field = path_field
-        kwargs.setdefault("label", _("within division code"))
+        self.level = level
+        if level is None:
+            kwargs.setdefault("label", _("within division code"))
+        else:
+            self.field_class = DivisionCodeField
+            kwargs["level"] = level
+            kwargs["max_length"] = DIVISION_CODE_LENGTH
+            kwargs.setdefault(
+                "label",
+                _("%(level)s code (rows within it)") % {"level": DivisionLevel(level).label},
+            )
         super().__init__(*args, **kwargs)
 
     def filter(self, qs, value):
@@ -35,11 +78,12 @@ class WithinDivisionFilter(django_filters.CharFilter):
             return qs
         request = getattr(self.parent, "request", None)
         user = getattr(request, "user", None)
+        # A level's code is any real division's (checked by the field): the rows are already
+        # the user's, so a code outside the jurisdiction matches nothing and an enclosing one
+        # (a community's staff giving their street) keeps them all.
+        divisions = Division.objects.all() if self.level else Division.objects.restrict(user)
         node = (
-            Division.objects.restrict(user)
-            .filter(code=value)
-            .values_list("path", flat=True)
-            .first()
+            divisions.filter(code=value).values_list("path", flat=True).first()
             if user is not None
             else None
         )
@@ -48,10 +92,24 @@ class WithinDivisionFilter(django_filters.CharFilter):
         return qs.filter(**{f"{self.path_field}__startswith": node})
 
 
+def division_filters(path_field: str) -> tuple[WithinDivisionFilter, ...]:
+    """The filters of a list of things that sit in the division tree, through ``path_field``
+    (e.g. ``"organisation__community__path"``): ``within`` (any division code), then
+    ``district``, ``street`` and ``community`` (a code of that level). Declare them with
+    ``within, district, street, community = division_filters("...")``."""
+    return (
+        WithinDivisionFilter(path_field=path_field),
+        *(
+            WithinDivisionFilter(path_field=path_field, level=level)
+            for level in DIVISION_FILTER_LEVELS
+        ),
+    )
+
+
 class DivisionFilterSet(django_filters.FilterSet):
     level = django_filters.ChoiceFilter(choices=DivisionLevel.choices, label=_("level"))
     parent = django_filters.CharFilter(field_name="parent_id", label=_("parent code"))
-    within = WithinDivisionFilter(path_field="path")
+    within, district, street, community = division_filters("path")
     q = django_filters.CharFilter(method="filter_search", label=_("search"))
     is_residential = django_filters.BooleanFilter(label=_("residential"))
 
@@ -85,7 +143,7 @@ class OrganisationFilterSet(django_filters.FilterSet, metaclass=ExtensibleFilter
     has_brand_project = django_filters.BooleanFilter(
         method="filter_brand_project", label=_("has a brand project")
     )
-    within = WithinDivisionFilter(path_field="community__path")
+    within, district, street, community = division_filters("community__path")
     founded_after = django_filters.DateFilter(
         field_name="founded_on", lookup_expr="gte", label=_("founded on or after")
     )
@@ -124,7 +182,7 @@ class ApplicationFilterSet(django_filters.FilterSet):
     status = django_filters.MultipleChoiceFilter(
         choices=ApplicationStatus.choices, label=_("status")
     )
-    within = WithinDivisionFilter(path_field="organisation__community__path")
+    within, district, street, community = division_filters("organisation__community__path")
     reviewing_division = django_filters.CharFilter(
         field_name="reviewing_division_id", label=_("reviewed by (tier)")
     )

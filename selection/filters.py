@@ -4,7 +4,7 @@ import django_filters
 from django.utils.translation import gettext_lazy as _
 
 from registry.api.filters import IdFilter, StrictQueryMixin
-from registry.filters import WithinDivisionFilter
+from registry.filters import division_filters
 from selection.choices import CampaignStatus, EntryStatus, ObjectionStatus
 from selection.models import Assignment, Campaign, Entry, Objection, ScoreSheet
 
@@ -17,7 +17,7 @@ def strict(filterset_class):
 class CampaignFilterSet(django_filters.FilterSet):
     year = django_filters.NumberFilter(label=_("year"), min_value=2000, max_value=2100)
     status = django_filters.MultipleChoiceFilter(choices=CampaignStatus.choices, label=_("status"))
-    within = WithinDivisionFilter(path_field="organiser__path")
+    within, district, street, community = division_filters("organiser__path")
     q = django_filters.CharFilter(field_name="title", lookup_expr="icontains", label=_("search"))
 
     class Meta:
@@ -31,7 +31,7 @@ class EntryFilterSet(django_filters.FilterSet):
     organisation = IdFilter(field_name="organisation_id", label=_("organisation id"))
     status = django_filters.MultipleChoiceFilter(choices=EntryStatus.choices, label=_("status"))
     shortlisted = django_filters.BooleanFilter(label=_("shortlisted"))
-    within = WithinDivisionFilter(path_field="division__path")
+    within, district, street, community = division_filters("division__path")
     q = django_filters.CharFilter(field_name="title", lookup_expr="icontains", label=_("search"))
 
     class Meta:
@@ -43,7 +43,7 @@ class AssignmentFilterSet(django_filters.FilterSet):
     stage = IdFilter(field_name="stage_id", label=_("stage id"))
     entry = IdFilter(field_name="entry_id", label=_("entry id"))
     expert = IdFilter(field_name="expert_id", label=_("expert id"))
-    within = WithinDivisionFilter(path_field="entry__division__path")
+    within, district, street, community = division_filters("entry__division__path")
 
     class Meta:
         model = Assignment
@@ -56,7 +56,7 @@ class ScoreSheetFilterSet(django_filters.FilterSet):
     voided = django_filters.BooleanFilter(
         field_name="voided_at", lookup_expr="isnull", exclude=True, label=_("voided")
     )
-    within = WithinDivisionFilter(path_field="entry__division__path")
+    within, district, street, community = division_filters("entry__division__path")
 
     class Meta:
         model = ScoreSheet
@@ -66,7 +66,7 @@ class ScoreSheetFilterSet(django_filters.FilterSet):
 class ObjectionFilterSet(django_filters.FilterSet):
     campaign = IdFilter(field_name="campaign_id", label=_("campaign id"))
     status = django_filters.MultipleChoiceFilter(choices=ObjectionStatus.choices, label=_("status"))
-    within = WithinDivisionFilter(path_field="campaign__organiser__path")
+    within, district, street, community = division_filters("campaign__organiser__path")
 
     class Meta:
         model = Objection

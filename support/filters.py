@@ -5,7 +5,7 @@ from django.utils.translation import gettext_lazy as _
 
 from registry.api.filters import IdFilter, StrictQueryMixin
 from registry.choices import DivisionLevel
-from registry.filters import WithinDivisionFilter
+from registry.filters import division_filters
 from support.choices import (
     DonationForm,
     DonorKind,
@@ -43,7 +43,7 @@ def strict(filterset_class):
 
 
 class PlatformFilterSet(django_filters.FilterSet):
-    within = WithinDivisionFilter(path_field="division__path")
+    within, district, street, community = division_filters("division__path")
     kind = django_filters.MultipleChoiceFilter(choices=PlatformKind.choices, label=_("kind"))
     tier = django_filters.ChoiceFilter(
         field_name="division__level",
@@ -61,7 +61,7 @@ class PlatformFilterSet(django_filters.FilterSet):
 
 
 class ResidencyFilterSet(django_filters.FilterSet):
-    within = WithinDivisionFilter(path_field="organisation__community__path")
+    within, district, street, community = division_filters("organisation__community__path")
     platform = IdFilter(field_name="platform_id", label=_("platform"))
     organisation = IdFilter(field_name="organisation_id", label=_("organisation"))
     kind = django_filters.ChoiceFilter(choices=ResidencyKind.choices, label=_("kind"))
@@ -78,7 +78,7 @@ class ResidencyFilterSet(django_filters.FilterSet):
 
 
 class StagePeriodFilterSet(django_filters.FilterSet):
-    within = WithinDivisionFilter(path_field="organisation__community__path")
+    within, district, street, community = division_filters("organisation__community__path")
     organisation = IdFilter(field_name="organisation_id", label=_("organisation"))
     stage = django_filters.ChoiceFilter(choices=Stage.choices, label=_("stage"))
 
@@ -88,7 +88,9 @@ class StagePeriodFilterSet(django_filters.FilterSet):
 
 
 class SupportServiceFilterSet(django_filters.FilterSet):
-    within = WithinDivisionFilter(path_field="residency__organisation__community__path")
+    within, district, street, community = division_filters(
+        "residency__organisation__community__path"
+    )
     residency = IdFilter(field_name="residency_id", label=_("residency"))
     category = django_filters.ChoiceFilter(choices=ServiceCategory.choices, label=_("category"))
 
@@ -98,7 +100,7 @@ class SupportServiceFilterSet(django_filters.FilterSet):
 
 
 class ProgrammeFilterSet(django_filters.FilterSet):
-    within = WithinDivisionFilter(path_field="division__path")
+    within, district, street, community = division_filters("division__path")
     kind = django_filters.MultipleChoiceFilter(choices=FundingKind.choices, label=_("kind"))
 
     class Meta:
@@ -107,7 +109,7 @@ class ProgrammeFilterSet(django_filters.FilterSet):
 
 
 class RoundFilterSet(django_filters.FilterSet):
-    within = WithinDivisionFilter(path_field="programme__division__path")
+    within, district, street, community = division_filters("programme__division__path")
     programme = IdFilter(field_name="programme_id", label=_("programme"))
     year = django_filters.NumberFilter(label=_("year"), min_value=1949, max_value=2100)
 
@@ -117,7 +119,7 @@ class RoundFilterSet(django_filters.FilterSet):
 
 
 class ProjectFilterSet(django_filters.FilterSet):
-    within = WithinDivisionFilter(path_field="organisation__community__path")
+    within, district, street, community = division_filters("organisation__community__path")
     kind = django_filters.MultipleChoiceFilter(
         field_name="round__programme__kind", choices=FundingKind.choices, label=_("kind")
     )
@@ -135,7 +137,7 @@ class ProjectFilterSet(django_filters.FilterSet):
 
 
 class FundFilterSet(django_filters.FilterSet):
-    within = WithinDivisionFilter(path_field="division__path")
+    within, district, street, community = division_filters("division__path")
 
     class Meta:
         model = CommunityFund
@@ -143,7 +145,7 @@ class FundFilterSet(django_filters.FilterSet):
 
 
 class DonationFilterSet(django_filters.FilterSet):
-    within = WithinDivisionFilter(path_field="fund__division__path")
+    within, district, street, community = division_filters("fund__division__path")
     fund = IdFilter(field_name="fund_id", label=_("fund"))
     donor_kind = django_filters.MultipleChoiceFilter(
         choices=DonorKind.choices, label=_("donor kind")
@@ -162,7 +164,7 @@ class DonationFilterSet(django_filters.FilterSet):
 
 
 class TrainingProgrammeFilterSet(django_filters.FilterSet):
-    within = WithinDivisionFilter(path_field="division__path")
+    within, district, street, community = division_filters("division__path")
     year = django_filters.NumberFilter(label=_("year"), min_value=1949, max_value=2100)
 
     class Meta:
@@ -171,7 +173,7 @@ class TrainingProgrammeFilterSet(django_filters.FilterSet):
 
 
 class TrainingSessionFilterSet(django_filters.FilterSet):
-    within = WithinDivisionFilter(path_field="programme__division__path")
+    within, district, street, community = division_filters("programme__division__path")
     programme = IdFilter(field_name="programme_id", label=_("programme"))
     platform = IdFilter(field_name="platform_id", label=_("platform"))
 
@@ -181,7 +183,7 @@ class TrainingSessionFilterSet(django_filters.FilterSet):
 
 
 class AttendanceFilterSet(django_filters.FilterSet):
-    within = WithinDivisionFilter(path_field="member__organisation__community__path")
+    within, district, street, community = division_filters("member__organisation__community__path")
     session = IdFilter(field_name="session_id", label=_("session"))
     member = IdFilter(field_name="member_id", label=_("person"))
     organisation = IdFilter(field_name="member__organisation_id", label=_("organisation"))
@@ -196,7 +198,7 @@ class AttendanceFilterSet(django_filters.FilterSet):
 
 
 class RecommendationFilterSet(django_filters.FilterSet):
-    within = WithinDivisionFilter(path_field="community__path")
+    within, district, street, community = division_filters("community__path")
     status = django_filters.ChoiceFilter(choices=RecommendationStatus.choices, label=_("status"))
 
     class Meta:
@@ -205,7 +207,7 @@ class RecommendationFilterSet(django_filters.FilterSet):
 
 
 class PairingFilterSet(django_filters.FilterSet):
-    within = WithinDivisionFilter(path_field="mentee__community__path")
+    within, district, street, community = division_filters("mentee__community__path")
     status = django_filters.ChoiceFilter(choices=PairingStatus.choices, label=_("status"))
     organisation = IdFilter(method="filter_organisation", label=_("organisation"))
 

@@ -222,6 +222,8 @@ class AnnualReportViewSet(ServiceResponseMixin, ScopedModelViewSet):
             OpenApiParameter("level", str, enum=list(SUMMARY_LEVELS)),
         ],
         responses=OverdueRowSerializer(many=True),
+        # counts over the whole jurisdiction: the list's filters don't apply (nor are accepted)
+        filters=False,
     )
     @action(detail=False, methods=["get"], url_path="overdue-summary", pagination_class=None)
     def overdue_summary(self, request):

@@ -18,7 +18,7 @@ from registry.filters import (
     ApplicationFilterSet,
     DivisionFilterSet,
     OrganisationFilterSet,
-    WithinDivisionFilter,
+    division_filters,
 )
 from registry.models import Activity, Member
 from registry.selectors import members_with_id_number
@@ -107,7 +107,7 @@ class ApplicationAPIFilterSet(StrictQueryMixin, ApplicationFilterSet):
 
 class MemberFilterSet(StrictQueryMixin, django_filters.FilterSet):
     organisation = IdFilter(field_name="organisation_id", label=_("organisation id"))
-    within = WithinDivisionFilter(path_field="organisation__community__path")
+    within, district, street, community = division_filters("organisation__community__path")
     role = django_filters.MultipleChoiceFilter(choices=MemberRole.choices, label=_("role"))
     party_status = django_filters.MultipleChoiceFilter(
         choices=PartyStatus.choices, label=_("party membership")
@@ -140,7 +140,7 @@ class MemberFilterSet(StrictQueryMixin, django_filters.FilterSet):
 
 class ActivityFilterSet(StrictQueryMixin, django_filters.FilterSet):
     organisation = IdFilter(field_name="organisation_id", label=_("organisation id"))
-    within = WithinDivisionFilter(path_field="organisation__community__path")
+    within, district, street, community = division_filters("organisation__community__path")
     series = django_filters.MultipleChoiceFilter(choices=ActivitySeries.choices, label=_("series"))
     is_major = django_filters.BooleanFilter(label=_("major activity"))
     held_after = django_filters.DateFilter(
