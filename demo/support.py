@@ -423,14 +423,16 @@ def _other_kinds(officer, district, streets, organisations, custodians, rng, tod
     return count
 
 
-def _trainings(officer, district, hq, organisations, rng) -> int:
+def _trainings(officer, district, hq, organisations, rng, today) -> int:
     leaders = list(
         Member.objects.filter(
             organisation__in=organisations, role=MemberRole.LEADER, left_on__isnull=True
         ).select_related("organisation")[:120]
     )
     attended = 0
-    for year in (2023, 2024, 2025):
+    # The last three years up to this one (this year's sessions held by today), so "leaders
+    # trained from 1 January" counts this year's.
+    for year in range(today.year - 2, today.year + 1):
         programme = services.training_programme_create(
             division=district,
             name=f"{year}年社会治理经理人培训",
@@ -440,10 +442,13 @@ def _trainings(officer, district, hq, organisations, rng) -> int:
             reason=REASON,
         )
         for number, title in enumerate(["项目设计与管理", "财务规范与代管", "社区协商议事"]):
+            held_on = D(year, 4 + number * 2, 15)
+            if year == today.year:
+                held_on = max(D(year, 1, 1), min(held_on, today))
             session = services.training_session_create(
                 programme=programme,
                 title=title,
-                held_on=D(year, 4 + number * 2, 15),
+                held_on=held_on,
                 hours="3",
                 platform=hq,
                 acting_user=officer,
@@ -546,7 +551,7 @@ def seed_support(today: datetime.date | None = None, seed: int = 2020) -> str:
     platforms = [hq, culture, *branches.values()]
     fund, granted = _fund(officer, district, platforms, organisations, custodians, rng, today)
     others = _other_kinds(officer, district, streets, organisations, custodians, rng, today)
-    attended = _trainings(officer, district, hq, organisations, rng)
+    attended = _trainings(officer, district, hq, organisations, rng, today)
     leaders = list(
         Member.objects.filter(
             organisation__in=organisations, role=MemberRole.LEADER, left_on__isnull=True

@@ -160,6 +160,32 @@ def default_report_year(today: datetime.date | None = None) -> int:
     return (today or timezone.localdate()).year - 1
 
 
+@dataclass(frozen=True)
+class ReportDue:
+    """The annual report an organisation still has to make or submit."""
+
+    year: int
+    deadline: datetime.date
+    #: its report if one is started (a draft, or returned for correction)
+    report: AnnualReport | None
+    overdue: bool
+
+
+def report_due(organisation: Organisation, today: datetime.date | None = None) -> ReportDue | None:
+    """The report for last year if ``organisation`` owes it and has not submitted it yet (none
+    started, a draft, or returned for correction); ``None`` otherwise."""
+    today = today or timezone.localdate()
+    year = default_report_year(today)
+    config = OversightSettings.current()
+    if not Organisation.objects.filter(owing_q(year, config), pk=organisation.pk).exists():
+        return None
+    report = AnnualReport.objects.filter(organisation=organisation, year=year).first()
+    if report is not None and not report.is_editable:
+        return None
+    deadline = config.report_deadline(year)
+    return ReportDue(year=year, deadline=deadline, report=report, overdue=deadline < today)
+
+
 # --- history ----------------------------------------------------------------------------------
 
 

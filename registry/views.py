@@ -364,6 +364,8 @@ class HomeView(LoginRequiredMixin, TemplateView):
             context["open_applications"] = organisation.applications.filter(
                 status__in=ApplicationStatus.OPEN
             )
+            # what the apps above add to the organisation's page (the annual report due, ...)
+            context["organisation_panels"] = ORGANISATION_PANELS
         return context
 
 

@@ -21,6 +21,8 @@ from demo.dataset import (
     generate_dataset,
 )
 from demo.grading import seed_grading
+from demo.oversight import seed_oversight
+from demo.party_building import seed_party_building
 from demo.selection import seed_selection
 from demo.support import seed_support
 from registry.choices import ROLE_LEVELS, DivisionLevel, OrgStatus, OrgType, Role
@@ -144,6 +146,10 @@ class Command(BaseCommand):
         self._leader_login()
         # Grading's demo (campaigns, grades, an evaluation) on top of the registry's.
         self.stdout.write(self.style.SUCCESS(seed_grading()))
+        # Party organisations, instructors and coverage; then three years of annual reports,
+        # the credit lists and dormancy cases, through the apps' services.
+        self.stdout.write(self.style.SUCCESS(seed_party_building()))
+        self.stdout.write(self.style.SUCCESS(seed_oversight()))
         # Selection campaigns' demo (a finished call and one in review).
         self.stdout.write(self.style.SUCCESS(seed_selection()))
         # Support programmes' demo, shaped like Longgang's (platforms, incubation, funding).
