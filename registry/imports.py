@@ -966,8 +966,9 @@ def _status_refusal(name: str, status: str) -> str:
     ) % {"name": f"「{name}」", "status": OrgStatus(status).label}
 
 
-def _outside(name: str) -> str:
-    return _("%(name)s is outside your jurisdiction") % {"name": f"「{name}」"}
+def _outside() -> str:
+    """A row that matches a record the user may not change: never named nor described."""
+    return _("this row matches a record outside your jurisdiction, which you may not change here")
 
 
 # --- organisation ledgers -------------------------------------------------------------------
@@ -1067,12 +1068,14 @@ def _plan_organisations(run: _Run, rows: list[_Row]):
             if changed is not None:
                 row.changed, row.action = changed, CREATE
             continue
-        if stored["status"] != ledger.status:
+        if stored["pk"] not in in_scope:
+            # Before anything else about it: a record outside is neither named nor described
+            # (found by a filing number or credit code typed in, it is not the user's to know).
+            run.error(row.number, key_field or "community", _outside())
+        elif stored["status"] != ledger.status:
             run.error(
                 row.number, key_field or "name", _status_refusal(stored["name"], stored["status"])
             )
-        elif stored["pk"] not in in_scope:
-            run.error(row.number, "community", _outside(stored["name"]))
         elif stored["community_id"] == row.community.code and not _differs(
             run, row, stored, fields, meta
         ):

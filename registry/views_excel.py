@@ -36,6 +36,7 @@ from django.views.generic import TemplateView
 
 from core.encryption import decrypt_bytes, encrypt_bytes
 from core.excel import RowError, SpreadsheetError, annotate
+from core.excel.annotate import AnnotationUnavailable
 from core.exceptions import OutOfJurisdiction
 from core.scoping import VIEW
 from registry.choices import DivisionLevel
@@ -442,6 +443,14 @@ class ImportAnnotatedView(LoginRequiredMixin, View):
                 header_row=result.header_row or 1,
                 errors=result.errors,
                 heading=_("Problems found"),
+            )
+        except AnnotationUnavailable as error:
+            # The copy cannot be made: say why, with a way back to the listed problems.
+            return render(
+                request,
+                "registry/excel/annotated_unavailable.html",
+                {"message": error.message, "token": token},
+                status=422,
             )
         except SpreadsheetError:
             raise Http404() from None  # not a spreadsheet: nothing to mark

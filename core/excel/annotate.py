@@ -7,9 +7,15 @@ import csv
 import io
 from collections.abc import Iterable
 
-from core.excel.errors import RowError, column_letter
+from django.utils.translation import gettext as _
+
+from core.excel.errors import RowError, SpreadsheetError, column_letter
 from core.excel.reading import open_spreadsheet
 from core.excel.writing import csv_cell, set_cell, workbook_bytes
+
+
+class AnnotationUnavailable(SpreadsheetError):
+    """The file's rows were read, but no marked copy of it can be made."""
 
 
 def annotate(
@@ -33,7 +39,19 @@ def annotate(
     for name in spreadsheet.sheet_names:
         for _row in spreadsheet.rows(name):
             pass
-    return _annotate_xlsx(data, sheet, header_row, by_row, heading), ".xlsx"
+    try:
+        return _annotate_xlsx(data, sheet, header_row, by_row, heading), ".xlsx"
+    except Exception:  # noqa: BLE001 (openpyxl fails on a damaged part in many ways)
+        # The rows were readable, but openpyxl cannot open the workbook to mark them (a
+        # damaged styles or drawing part, which the row reader never looks at).
+        raise AnnotationUnavailable(
+            _(
+                "A copy of this workbook with the problems marked cannot be made: the file is "
+                "damaged in a part Excel repairs on opening. The problems are listed on the "
+                "result page; open the file in Excel, save it again and upload it again to "
+                "get a marked copy."
+            )
+        ) from None
 
 
 def _messages(errors: list[RowError]) -> str:

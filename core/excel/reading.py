@@ -182,10 +182,26 @@ class CsvSpreadsheet(Spreadsheet):
 
     @staticmethod
     def _decode(data: bytes) -> str:
+        # A byte-order mark declares the encoding: the body must be valid in it (Excel on a
+        # Chinese Windows can write a UTF-8 mark before a GBK body). Never decoded with
+        # replacement characters, which would be stored as they are.
+        declared = None
         if data.startswith(codecs.BOM_UTF8):
-            return data[len(codecs.BOM_UTF8) :].decode("utf-8", errors="replace")
-        if data.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)):
-            return data.decode("utf-16")
+            declared, body, codec = "UTF-8", data[len(codecs.BOM_UTF8) :], "utf-8"
+        elif data.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)):
+            declared, body, codec = "UTF-16", data, "utf-16"
+        if declared:
+            try:
+                return body.decode(codec)
+            except UnicodeDecodeError as error:
+                raise SpreadsheetError(
+                    _(
+                        "The CSV file says it is in %(encoding)s (byte-order mark), but line "
+                        '%(line)s is not valid %(encoding)s. Save it again as "CSV UTF-8" '
+                        "(or as an Excel workbook) and upload it again."
+                    )
+                    % {"encoding": declared, "line": body.count(b"\n", 0, error.start) + 1}
+                ) from None
         try:
             return data.decode("utf-8")
         except UnicodeDecodeError:

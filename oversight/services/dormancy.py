@@ -205,7 +205,11 @@ def signal_conditions(
     conditions = {}
     if config.dormancy_inactive_months:
         cutoff = add_months(today, -config.dormancy_inactive_months)
-        recent = Activity.objects.filter(organisation=OuterRef("pk"), held_on__gt=cutoff, **within)
+        # An activity dated after today (entered before dates in the future were refused)
+        # has not happened: it keeps nobody from looking dormant.
+        recent = Activity.objects.filter(
+            organisation=OuterRef("pk"), held_on__gt=cutoff, held_on__lte=today, **within
+        )
         conditions[DormancySignal.INACTIVE] = (
             Q(created_at__lt=start_of(cutoff + datetime.timedelta(days=1)))
             & ~Exists(recent)

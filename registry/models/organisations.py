@@ -1,6 +1,9 @@
+import datetime
+
 from django.core.exceptions import ValidationError
 from django.db import models
 from django.db.models import Q
+from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from simple_history.models import HistoricalRecords
 
@@ -299,8 +302,17 @@ class Activity(ScopedModel):
 
     def clean(self):
         super().clean()
+        errors = {}
         if self.volunteer_hours is not None and self.volunteer_hours < 0:
-            raise ValidationError({"volunteer_hours": _("Volunteer hours cannot be negative.")})
+            errors["volunteer_hours"] = _("Volunteer hours cannot be negative.")
+        today = timezone.localdate()
+        if isinstance(self.held_on, datetime.date) and self.held_on > today:
+            errors["held_on"] = _(
+                "The activity date %(date)s is after today (%(today)s): record an activity "
+                "once it has been held."
+            ) % {"date": self.held_on.isoformat(), "today": today.isoformat()}
+        if errors:
+            raise ValidationError(errors)
 
 
 class BrandProject(ScopedModel):
