@@ -194,6 +194,26 @@ def seal_into_private(name: str, *, public=None, private=None) -> bool:
     return True
 
 
+def reseal_private_documents(private=None) -> int:
+    """Seal every private document again with the newest key of FIELD_ENCRYPTION_KEYS (key
+    rotation, ``rotate_encryption_key``); each file is replaced whole. Returns how many."""
+    from core.encryption import fernet
+
+    private = private or private_documents()
+    root = private.location
+    count = 0
+    for folder, _dirs, files in os.walk(root):
+        for name in files:
+            path = os.path.join(folder, name)
+            with open(path, "rb") as handle:
+                sealed = fernet().rotate(handle.read())
+            with open(path + ".rotating", "wb") as handle:
+                handle.write(sealed)
+            os.replace(path + ".rotating", path)
+            count += 1
+    return count
+
+
 def document_response(field_file, download_name: str) -> FileResponse:
     """A stored document as a download: attachment, its sniffed content type, nosniff."""
     with field_file.storage.open(field_file.name) as handle:

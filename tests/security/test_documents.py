@@ -8,12 +8,15 @@ import zipfile
 from pathlib import Path
 
 import pytest
+from cryptography.fernet import Fernet
 from django.core.exceptions import ValidationError
 from django.core.files.uploadedfile import SimpleUploadedFile
+from django.core.management import call_command
 from django.test import override_settings
 from django.urls import reverse
 
 from core.documents import DOC, DOCX, JPEG, PDF, PNG, seal_into_private, sniff_document
+from core.encryption import development_key
 from registry.models import Organisation
 from registry.services.organisations import organisation_update
 from tests.access import PageAccess
@@ -154,3 +157,30 @@ class TestOrganisationDocumentDownload(PageAccess):
 
     def pages(self, world):
         return [reverse("organisation-document", args=[world.organisation.pk, "charter"])]
+
+
+@pytest.mark.django_db
+def test_seal_documents_moves_what_is_left_in_the_media_root(world, storages):
+    name = "activity-rules/2024/规则.pdf"
+    public = Path(storages.MEDIA_ROOT) / name
+    public.parent.mkdir(parents=True)
+    public.write_bytes(PDF_BYTES)
+    Organisation.objects.filter(pk=world.organisation.pk).update(activity_rules_file=name)
+    out = io.StringIO()
+    call_command("seal_documents", stdout=out)
+    assert "1 documents moved" in out.getvalue()
+    assert not public.exists()
+    world.organisation.refresh_from_db()
+    with world.organisation.activity_rules_file.open() as handle:
+        assert handle.read() == PDF_BYTES
+
+
+@pytest.mark.django_db
+def test_key_rotation_reseals_the_documents(world, staff, storages, settings):
+    organisation = _upload(world.organisation, staff, "章程.pdf", PDF_BYTES)
+    new = Fernet.generate_key().decode()
+    settings.FIELD_ENCRYPTION_KEYS = [new, development_key()]
+    call_command("rotate_encryption_key", "--no-progress", stdout=io.StringIO())
+    settings.FIELD_ENCRYPTION_KEYS = [new]  # the old key dropped: the file still opens
+    with organisation.charter_file.storage.open(organisation.charter_file.name) as handle:
+        assert handle.read() == PDF_BYTES

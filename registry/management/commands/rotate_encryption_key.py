@@ -1,5 +1,6 @@
 """Seal every ID number again with the newest key of FIELD_ENCRYPTION_KEYS, in the member table
-and in its history table, in batches, with progress (docs/security.md, "Key management and
+and in its history table, in batches, with progress, and every private document (charters,
+activity rules: ``core.documents``) (docs/security.md, "Key management and
 rotation"): add the new key in front, run this, then drop the old key.
 
 Rewriting a ciphertext changes no organisation data (the value and its keyed hash stay the
@@ -10,6 +11,7 @@ from django.core.management.base import BaseCommand
 from django.db import connection, transaction
 from tqdm import tqdm
 
+from core.documents import reseal_private_documents
 from core.encryption import rotate
 from registry.models import Member
 
@@ -28,6 +30,8 @@ class Command(BaseCommand):
         for model in (Member, Member.history.model):
             total += rotate_table(model, batch=batch, progress=not no_progress)
         self.stdout.write(f"{total} ID numbers sealed with the newest key.")
+        documents = reseal_private_documents()
+        self.stdout.write(f"{documents} documents sealed with the newest key.")
 
 
 def rotate_table(model, *, batch: int = BATCH, progress: bool = False) -> int:
