@@ -15,6 +15,8 @@ from django.core.exceptions import ValidationError
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from core.masking import PERSONAL_FIELDS, mask_diff, owners_seen_in_full
+from core.scoping import jurisdiction_of
 from core.validators import normalise_text
 
 #: the longest reason a person may give for a change, on a form or through the API
@@ -123,20 +125,32 @@ class HistoryEntry:
     changes: list[tuple[str, object, object]] = field(default_factory=list)
 
 
-def history_entries(*records_sets) -> list[HistoryEntry]:
+def history_entries(*records_sets, reader) -> list[HistoryEntry]:
     """History rows of the given history querysets, newest first, each with its field changes
-    against the previous row of the same object."""
+    against the previous row of the same object.
+
+    Personal fields (``core.masking.PERSONAL_FIELDS``: phone and ID numbers) are shown to
+    ``reader`` as the one masking rule says: in full only for the objects the reader may change
+    (``owners_seen_in_full``, one query per history), masked for everyone else, so a history
+    shows nobody more than the object's own page does."""
     entries = []
     for records in records_sets:
+        records = list(
+            records.order_by("history_date", "history_id").select_related("history_user")
+        )
+        full_ids = _seen_in_full(reader, records)
         previous = {}
-        for record in records.order_by("history_date", "history_id").select_related("history_user"):
+        for record in records:
             changes = []
             before = previous.get(record.id)
             if before is not None:
                 delta = record.diff_against(before, excluded_fields=UNINTERESTING)
                 for change in delta.changes:
                     model_field = record.instance._meta.get_field(change.field)
-                    changes.append((str(model_field.verbose_name), change.old, change.new))
+                    old, new = mask_diff(
+                        model_field.name, change.old, change.new, full=record.id in full_ids
+                    )
+                    changes.append((str(model_field.verbose_name), old, new))
             previous[record.id] = record
             entries.append(
                 HistoryEntry(
@@ -150,6 +164,20 @@ def history_entries(*records_sets) -> list[HistoryEntry]:
             )
     entries.sort(key=lambda entry: entry.when, reverse=True)
     return entries
+
+
+def _seen_in_full(reader, records: list) -> set:
+    """The ids of the objects of ``records`` whose personal fields ``reader`` sees in full
+    (nothing to decide for a model without personal fields)."""
+    if not records:
+        return set()
+    model = records[0].instance_type
+    if not any(field.name in PERSONAL_FIELDS for field in model._meta.concrete_fields):
+        return set()
+    ids = {record.id for record in records}
+    if hasattr(model._default_manager, "restrict"):
+        return owners_seen_in_full(reader, model, ids)
+    return ids if jurisdiction_of(reader).unrestricted else set()
 
 
 def required_reason(reason: str | None, field: str = "reason") -> str:

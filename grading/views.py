@@ -153,7 +153,9 @@ class CampaignDetailView(ScopedQuerysetMixin, DetailView):
             bands=sorted(campaign.bands, key=lambda band: -band["level"]),
             indicators=campaign.template.indicators.order_by("position", "pk"),
             steps=_campaign_steps(campaign) if can_run else [],
-            history=history_entries(AssessmentCampaign.history.filter(id=campaign.pk)),
+            history=history_entries(
+                AssessmentCampaign.history.filter(id=campaign.pk), reader=self.request.user
+            ),
         )
         return context
 
@@ -323,7 +325,7 @@ class ApplicationDetailView(ScopedQuerysetMixin, DetailView):
             ),
             steps=_application_steps(application) if can_run else [],
             history=history_entries(
-                AssessmentApplication.history.filter(id=application.pk),
+                AssessmentApplication.history.filter(id=application.pk), reader=self.request.user
             ),
         )
         if can_run and status in (AssessmentStatus.APPLIED, AssessmentStatus.APPEALED):
@@ -636,7 +638,9 @@ class EvaluationDetailView(ScopedQuerysetMixin, DetailView):
             rows=rows,
             can_run=(user.is_superuser or user.division_id == evaluation.division_id)
             and evaluation.status == EvaluationStatus.DRAFT,
-            history=history_entries(Evaluation.history.filter(id=evaluation.pk)),
+            history=history_entries(
+                Evaluation.history.filter(id=evaluation.pk), reader=self.request.user
+            ),
         )
         return context
 
@@ -720,6 +724,7 @@ class EvaluationResultView(ServiceFormView):
             "history": history_entries(
                 EvaluationValue.history.filter(result_id=self.evaluation_result.pk),
                 EvaluationResult.history.filter(id=self.evaluation_result.pk),
+                reader=self.request.user,
             ),
         }
 

@@ -175,6 +175,7 @@ class PartyOrganisationDetailView(ScopedQuerysetMixin, DetailView):
         context["history"] = history_entries(
             PartyOrganisation.history.filter(id=party_organisation.pk),
             PartyCoverage.history.filter(party_organisation_id=party_organisation.pk),
+            reader=self.request.user,
         )
         return context
 
@@ -302,6 +303,7 @@ class PartyInstructorDetailView(ScopedQuerysetMixin, DetailView):
         context["history"] = history_entries(
             PartyInstructor.history.filter(id=self.object.pk),
             InstructorAssignment.history.filter(instructor_id=self.object.pk),
+            reader=self.request.user,
         )
         return context
 

@@ -37,8 +37,8 @@ from django.db.models.functions import Greatest
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from core.masking import PERSONAL_FIELDS, mask_diff, sees_personal_data
-from core.scoping import CHANGE, VIEW, ScopedModel, jurisdiction_of
+from core.masking import PERSONAL_FIELDS, mask_diff, owners_seen_in_full, sees_personal_data
+from core.scoping import VIEW, ScopedModel, jurisdiction_of
 from registry.models import Division, Organisation, User
 from registry.selectors import UNINTERESTING
 from transparency.models import AUDIT_DEPTH, AuditEvent, AuditWatermark
@@ -640,14 +640,13 @@ def _full_view_decider(user, decided: dict):
         if not wanted:
             return
         manager = tracked.model._default_manager
-        if jurisdiction.unrestricted:
+        if hasattr(manager, "restrict"):
+            # The rule itself (which notes what it lets through for the access log).
+            allowed = owners_seen_in_full(user, tracked.model, wanted)
+        elif jurisdiction.unrestricted:
             allowed = set(manager.filter(pk__in=wanted).values_list("pk", flat=True))
-        elif not jurisdiction.allows(CHANGE) or not hasattr(manager, "restrict"):
-            allowed = set()
         else:
-            allowed = set(
-                manager.restrict(user, CHANGE).filter(pk__in=wanted).values_list("pk", flat=True)
-            )
+            allowed = set()
         for pk in wanted:
             decided[(tracked.key, pk)] = pk in allowed
 
