@@ -222,7 +222,7 @@ def seed_oversight(today: datetime.date | None = None) -> str:
     _exit_decisions(demo)
     unreachable = _leader_unreachable(demo)
     _scan(today, today)
-    cases = sorted(DormancyCase.objects.values_list("status", flat=True).distinct())
+    cases = sorted(set(DormancyCase.objects.values_list("status", flat=True)))
     return (
         f"oversight demo: {demo.counts['reports']} annual reports over {years[0]}-{years[-1]} "
         f"({demo.counts['returned']} returned once, {demo.counts['late']} late), "
