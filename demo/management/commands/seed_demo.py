@@ -25,6 +25,7 @@ from demo.oversight import seed_oversight
 from demo.party_building import seed_party_building
 from demo.selection import seed_selection
 from demo.support import seed_support
+from demo.voting import seed_voting
 from registry.choices import ROLE_LEVELS, DivisionLevel, OrgStatus, OrgType, Role
 from registry.models import (
     Activity,
@@ -152,6 +153,9 @@ class Command(BaseCommand):
         self.stdout.write(self.style.SUCCESS(seed_oversight()))
         # Selection campaigns' demo (a finished call and one in review).
         self.stdout.write(self.style.SUCCESS(seed_selection()))
+        # The public vote's demo: a Zhuhai-shaped city call whose vote closed with published
+        # results, and this season's vote open now (the SMS code shows in the server log).
+        self.stdout.write(self.style.SUCCESS(seed_voting()))
         # Support programmes' demo, shaped like Longgang's (platforms, incubation, funding).
         self.stdout.write(self.style.SUCCESS(seed_support()))
 
