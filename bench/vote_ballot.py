@@ -24,124 +24,15 @@ Prints the figures; asserts nothing.
 """
 
 import argparse
-import datetime
 import os
 import random
 import statistics
-import sys
 import time
-from pathlib import Path
 
-ROOT = Path(__file__).resolve().parents[1]
+from zhuhai_vote import django_setup, ensure_database, open_vote
+
 CPU: list[float] = []  # CPU time of this process per measured request (the server's is not in it)
 DEFAULT_URL = "postgres://registry:registry@127.0.0.1:5432/registry_h_b_vote_bench"
-CATEGORIES = [("政府治理类", 10), ("基层治理类", 10), ("社会协同治理类", 10), ("珠澳合作治理类", 4)]
-
-
-def ensure_database(url: str) -> None:
-    import psycopg
-
-    name = url.rsplit("/", 1)[1]
-    admin = url.rsplit("/", 1)[0] + "/postgres"
-    with psycopg.connect(admin, autocommit=True) as connection:
-        found = connection.execute(
-            "SELECT 1 FROM pg_database WHERE datname = %s", [name]
-        ).fetchone()
-        if not found:
-            connection.execute(f'CREATE DATABASE "{name}"')
-
-
-def django_setup(url: str) -> None:
-    os.environ.update(
-        DATABASE_URL=url,
-        SECRET_KEY="vote-ballot-" + "x" * 50,
-        DJANGO_SETTINGS_MODULE="config.settings",
-        LOG_LEVEL="ERROR",
-        # one process plays every voter from one address
-        VOTING_ADDRESS_LIMIT="100000000",
-    )
-    sys.path.insert(0, str(ROOT))
-    import django
-
-    django.setup()
-    from django.core.management import call_command
-
-    call_command("migrate", verbosity=0)
-    from registry.models import Division
-
-    if not Division.objects.filter(code="440310").exists():
-        call_command("load_divisions", verbosity=0)
-
-
-def setup(codes: int):
-    """A campaign with Zhuhai's shortlist, its vote open now (codes or phones), ``codes`` codes."""
-    from django.utils import timezone
-
-    from registry.choices import OrgField, OrgStatus, OrgType, Role
-    from registry.models import Division, Organisation, User
-    from selection import services as selection
-    from selection.choices import StageKind
-    from voting import services
-    from voting.choices import VoterRule
-
-    district = Division.objects.get(code="440310")
-    officer, _ = User.objects.get_or_create(
-        username="vote-bench-officer",
-        defaults={"role": Role.DISTRICT_OFFICER, "division": district},
-    )
-    run = f"{int(time.time()) % 100000:05d}"
-    campaign = selection.campaign_create(
-        organiser=district,
-        title=f"投票基准{run}",
-        year=2020,
-        min_pictures=0,
-        categories=[{"name": name} for name, _n in CATEGORIES],
-        stages=[{"kind": StageKind.COLLECTION}, {"kind": StageKind.PUBLIC_VOTE}],
-        acting_user=officer,
-    )
-    campaign = selection.campaign_open(campaign=campaign, acting_user=officer)
-    community = Division.objects.get(code="440310001001")
-    for category, (name, count) in zip(
-        campaign.categories.order_by("position", "pk"), CATEGORIES, strict=True
-    ):
-        for i in range(count):
-            organisation = Organisation.objects.create(
-                name=f"基准{run}{name}{i}",
-                status=OrgStatus.ACTIVITY_GROUP,
-                community=community,
-                org_type=OrgType.SERVICE,
-                field=OrgField.COMMUNITY_AFFAIRS,
-            )
-            entry = selection.entry_create(
-                campaign=campaign,
-                category=category,
-                organisation=organisation,
-                title=f"{name}项目{i + 1}",
-                text="项目介绍" * 50,
-                contact_name="联系人",
-                phone="13800138000",
-                acting_user=officer,
-            )
-            selection.entry_submit(entry=entry, acting_user=officer)
-    collection, stage = campaign.stages.order_by("position")
-    selection.stage_close(stage=collection, acting_user=officer)
-    selection.stage_open(stage=stage, acting_user=officer)
-    now = timezone.now()
-    vote = services.vote_create(
-        stage=stage,
-        title=f"投票基准{run}",
-        opens_at=now - datetime.timedelta(minutes=5),
-        closes_at=now + datetime.timedelta(days=1),
-        voter_rule=VoterRule.EITHER,
-        acting_user=officer,
-    )
-    _batch, issued = services.codes_issue(vote=vote, count=codes, acting_user=officer)
-    from voting.selectors import ballot_entries
-
-    categories = [
-        (str(c.category_id), [e.entry_id for e in c.entries]) for c in ballot_entries(vote)
-    ]
-    return vote, issued, categories
 
 
 def public_vote(pk: int):
@@ -216,15 +107,19 @@ def main():
     args = parser.parse_args()
 
     ensure_database(args.database_url)
-    django_setup(args.database_url)
+    # one process plays every voter from one address
+    django_setup(args.database_url, secret="vote-ballot", VOTING_ADDRESS_LIMIT="100000000")
     from voting import selectors, services
+    from voting.choices import VoterRule
     from voting.verification import OUTBOX
 
     versions = [("current", services, public_vote)]
     if args.baseline:
         versions.append(("baseline", load_baseline(args.baseline), plain_vote))
     rng = random.Random(18)
-    vote, codes, categories = setup(args.ballots + args.background)
+    vote, codes, categories = open_vote(
+        label="投票基准", voter_rule=VoterRule.EITHER, codes=args.ballots + args.background
+    )
     address = "10.1.2.3"
     started = time.monotonic()
     for code in codes[: args.background]:

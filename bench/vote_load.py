@@ -21,130 +21,23 @@ from locust import HttpUser, constant, task
 from locust.env import Environment
 
 import argparse
-import datetime
 import os
 import random
 import socket
 import statistics
 import subprocess
-import sys
 import threading
 import time
 import urllib.request
 from pathlib import Path
 
+from zhuhai_vote import django_setup, ensure_database, open_vote
+
 ROOT = Path(__file__).resolve().parents[1]
 DEFAULT_URL = "postgres://registry:registry@127.0.0.1:5432/registry_vote_bench"
-CATEGORIES = [("政府治理类", 10), ("基层治理类", 10), ("社会协同治理类", 10), ("珠澳合作治理类", 4)]
 
 STATE = {"codes": [], "next": 0, "done": 0, "failed": 0, "ballot_errors": []}
 LOCK = threading.Lock()
-
-
-def ensure_database(url: str) -> None:
-    import psycopg
-
-    name = url.rsplit("/", 1)[1]
-    admin = url.rsplit("/", 1)[0] + "/postgres"
-    with psycopg.connect(admin, autocommit=True) as connection:
-        found = connection.execute(
-            "SELECT 1 FROM pg_database WHERE datname = %s", [name]
-        ).fetchone()
-        if not found:
-            connection.execute(f'CREATE DATABASE "{name}"')
-
-
-def django_setup(url: str) -> None:
-    os.environ.update(
-        DATABASE_URL=url,
-        SECRET_KEY="vote-load-" + "x" * 50,
-        DJANGO_SETTINGS_MODULE="config.settings",
-        LOG_LEVEL="ERROR",
-    )
-    sys.path.insert(0, str(ROOT))
-    import django
-
-    django.setup()
-    from django.core.management import call_command
-
-    call_command("migrate", verbosity=0)
-    from registry.models import Division
-
-    if not Division.objects.filter(code="440310").exists():
-        call_command("load_divisions", verbosity=0)
-
-
-def setup(ballots: int):
-    """A campaign with Zhuhai's shortlist, its vote open, and ``ballots`` voting codes."""
-    from django.utils import timezone
-
-    from registry.choices import OrgField, OrgStatus, OrgType, Role
-    from registry.models import Division, Organisation, User
-    from selection import services as selection
-    from selection.choices import StageKind
-    from voting import services
-    from voting.choices import VoterRule
-
-    district = Division.objects.get(code="440310")
-    officer, _ = User.objects.get_or_create(
-        username="vote-bench-officer",
-        defaults={"role": Role.DISTRICT_OFFICER, "division": district},
-    )
-    run = f"{int(time.time()) % 100000:05d}"
-    campaign = selection.campaign_create(
-        organiser=district,
-        title=f"投票压测{run}",
-        year=2020,
-        min_pictures=0,
-        categories=[{"name": name} for name, _n in CATEGORIES],
-        stages=[{"kind": StageKind.COLLECTION}, {"kind": StageKind.PUBLIC_VOTE}],
-        acting_user=officer,
-    )
-    campaign = selection.campaign_open(campaign=campaign, acting_user=officer)
-    community = Division.objects.get(code="440310001001")
-    for category, (name, count) in zip(
-        campaign.categories.order_by("position", "pk"), CATEGORIES, strict=True
-    ):
-        for i in range(count):
-            organisation = Organisation.objects.create(
-                name=f"压测{run}{name}{i}",
-                status=OrgStatus.ACTIVITY_GROUP,
-                community=community,
-                org_type=OrgType.SERVICE,
-                field=OrgField.COMMUNITY_AFFAIRS,
-            )
-            entry = selection.entry_create(
-                campaign=campaign,
-                category=category,
-                organisation=organisation,
-                title=f"{name}项目{i + 1}",
-                text="项目介绍" * 50,
-                contact_name="联系人",
-                phone="13800138000",
-                acting_user=officer,
-            )
-            selection.entry_submit(entry=entry, acting_user=officer)
-    collection, stage = campaign.stages.order_by("position")
-    selection.stage_close(stage=collection, acting_user=officer)
-    selection.stage_open(stage=stage, acting_user=officer)
-    now = timezone.now()
-    vote = services.vote_create(
-        stage=stage,
-        title=f"投票压测{run}",
-        opens_at=now - datetime.timedelta(minutes=5),
-        closes_at=now + datetime.timedelta(days=1),
-        voter_rule=VoterRule.CODE,
-        acting_user=officer,
-    )
-    started = time.monotonic()
-    _batch, codes = services.codes_issue(vote=vote, count=ballots, acting_user=officer)
-    print(f"{ballots:,} codes issued in {time.monotonic() - started:.1f} s")
-    from voting.selectors import ballot_entries
-
-    categories = [
-        (str(c.category_id), [e.entry_id for e in c.entries]) for c in ballot_entries(vote)
-    ]
-    return vote, codes, categories
 
 
 def free_port() -> int:
@@ -231,8 +124,12 @@ def main():
     args = parser.parse_args()
 
     ensure_database(args.database_url)
-    django_setup(args.database_url)
-    vote, codes, categories = setup(args.ballots)
+    django_setup(args.database_url, secret="vote-load")
+    from voting.choices import VoterRule
+
+    vote, codes, categories = open_vote(
+        label="投票压测", voter_rule=VoterRule.CODE, codes=args.ballots
+    )
     STATE["codes"] = codes
     port = free_port()
     base, server = start_server(args.database_url, args.workers, port)
