@@ -7,6 +7,8 @@ The support records carry the dates they took effect (a platform's opening and c
 residency's start and graduation, a project's approval, a disbursement's payment, a progress
 report's period, a session's day, a pairing's period), so the as-of figures read those dates;
 whether a paired organisation was filed on the day is read from the organisations' history.
+"As recorded on" a day, a support record counts only if it had been entered by the end of that
+day (a history row of it written by then: its creation; see ``_recorded``).
 Money is summed as ``Decimal`` yuan.
 
 Registered into ``reports.kpis`` when that module is imported (``register_kpi``,
@@ -20,10 +22,11 @@ import datetime
 from dataclasses import dataclass
 from decimal import Decimal
 
-from django.db.models import Count, Q, QuerySet, Sum
+from django.db.models import Count, OuterRef, Q, QuerySet, Sum
 from django.utils.translation import gettext_lazy as _
 
 from core.scoping import VIEW
+from party_building.selectors import has_row
 from registry.choices import DivisionLevel, OrgStatus
 from reports import kpis as k
 from reports.choices import KpiKey, KpiUnit
@@ -41,61 +44,79 @@ from support.models import (
 # --- sources ---------------------------------------------------------------------------------
 
 
+def _recorded(ctx, rows: QuerySet) -> QuerySet:
+    """``rows`` as the system knew them at the end of the "as recorded on" day: only records
+    entered by then. The support services write a record's history at the moment they record it
+    (its own dates, such as ``approved_on``, may lie in the past), so a history row written
+    before the cutoff is its creation having been recorded. A later edit of such a record (a
+    corrected amount, an end date) is read as it stands now."""
+    if ctx.recorded_cutoff is None:
+        return rows
+    history = rows.model.history.filter(id=OuterRef("pk"), history_date__lt=ctx.recorded_cutoff)
+    return rows.filter(has_row(history))
+
+
 def _platforms(ctx) -> QuerySet:
     """Platforms of the subtree open at the end of the day."""
-    return (
+    return _recorded(
+        ctx,
         SupportPlatform.objects.restrict(ctx.user, VIEW)
         .filter(division__path__startswith=ctx.node.path, opened_on__lte=ctx.as_of)
         .filter(Q(closed_on__isnull=True) | Q(closed_on__gt=ctx.as_of))
-        .order_by()
+        .order_by(),
     )
 
 
 def _residencies(ctx) -> QuerySet:
     """Residencies and incubations of the subtree's organisations begun by the day."""
-    return (
+    return _recorded(
+        ctx,
         Residency.objects.restrict(ctx.user, VIEW)
         .filter(organisation__community__path__startswith=ctx.node.path)
         .filter(started_on__lte=ctx.as_of)
-        .order_by()
+        .order_by(),
     )
 
 
 def _projects(ctx) -> QuerySet:
     """Projects of the subtree's organisations approved by the day (every kind of programme)."""
-    return (
+    return _recorded(
+        ctx,
         FundedProject.objects.restrict(ctx.user, VIEW)
         .filter(organisation__community__path__startswith=ctx.node.path)
         .filter(approved_on__lte=ctx.as_of)
-        .order_by()
+        .order_by(),
     )
 
 
 def _disbursements(ctx) -> QuerySet:
-    return (
+    return _recorded(
+        ctx,
         Disbursement.objects.restrict(ctx.user, VIEW)
         .filter(project__organisation__community__path__startswith=ctx.node.path)
         .filter(paid_on__lte=ctx.as_of)
-        .order_by()
+        .order_by(),
     )
 
 
 def _progress(ctx) -> QuerySet:
-    return (
+    return _recorded(
+        ctx,
         ProgressReport.objects.restrict(ctx.user, VIEW)
         .filter(project__organisation__community__path__startswith=ctx.node.path)
         .filter(period_end__lte=ctx.as_of)
-        .order_by()
+        .order_by(),
     )
 
 
 def _attendances(ctx) -> QuerySet:
     """Attendances of the subtree's people at sessions held from 1 January to the day."""
-    return (
+    return _recorded(
+        ctx,
         Attendance.objects.restrict(ctx.user, VIEW)
         .filter(member__organisation__community__path__startswith=ctx.node.path)
         .filter(session__held_on__gte=ctx.year_start, session__held_on__lte=ctx.as_of)
-        .order_by()
+        .order_by(),
     )
 
 
@@ -193,7 +214,9 @@ def _paired_q(ctx) -> Q:
     return k._probe(
         ctx,
         "id",
-        lambda outer: Pairing.objects.filter(mentee=outer).filter(_pairing_in_force_q(ctx.as_of)),
+        lambda outer: _recorded(
+            ctx, Pairing.objects.filter(mentee=outer).filter(_pairing_in_force_q(ctx.as_of))
+        ),
     )
 
 
@@ -203,11 +226,12 @@ def _in_place_q(ctx) -> Q:
 
 
 def _platform_residents(ctx):
-    return (
+    return _recorded(
+        ctx,
         Residency.objects.restrict(ctx.user, VIEW)
         .filter(platform__in=_platforms(ctx).values("pk"))
         .filter(_in_place_q(ctx))
-        .values("organisation_id")
+        .values("organisation_id"),
     )
 
 

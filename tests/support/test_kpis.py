@@ -271,3 +271,70 @@ def test_the_community_fund_counts_in_the_money_by_kind(street_user, city):
     by_kind = {row.kind: row for row in funding_by_kind(scope="440310", user=city)}
     assert by_kind[FundingKind.COMMUNITY_FUND].projects == 58
     assert by_kind[FundingKind.COMMUNITY_FUND].approved == Decimal("5100000.00")
+
+
+def test_as_recorded_on_counts_only_the_support_records_entered_by_then(longgang_officer, city):
+    """A figure reported yesterday is reproduced today after a back-dated record arrives: as
+    recorded on yesterday, the project entered today (approved weeks ago) does not count."""
+    today = timezone.localdate()
+    yesterday, as_of = today - datetime.timedelta(days=1), today - datetime.timedelta(days=2)
+    opens_on = as_of - datetime.timedelta(days=60)
+    district = Division.objects.get(code=LONGGANG)
+    street = Division.objects.filter(parent=district, level=DivisionLevel.STREET).first()
+    organisation = make_org(street.children.order_by("code").first(), OrgStatus.REGISTERED)
+    programme = services.programme_create(
+        division=district,
+        name="龙岗区公益创投大赛",
+        kind=FundingKind.VENTURE_PHILANTHROPY,
+        funder="龙岗区财政",
+        acting_user=longgang_officer,
+    )
+    contest = services.round_create(
+        programme=programme,
+        name="公益创投大赛",
+        year=opens_on.year,
+        opens_on=opens_on,
+        acting_user=longgang_officer,
+    )
+    projects = []
+    for title, amount in (("社区议事项目", "85000"), ("邻里互助项目", "120000")):
+        project = services.project_award(
+            funding_round=contest,
+            organisation=organisation,
+            title=title,
+            amount_approved=amount,
+            approved_on=as_of - datetime.timedelta(days=10),
+            acting_user=longgang_officer,
+        )
+        services.disbursement_record(
+            project=project,
+            amount="50000",
+            paid_on=as_of - datetime.timedelta(days=5),
+            acting_user=longgang_officer,
+        )
+        projects.append(project)
+    platform = services.platform_create(
+        division=street,
+        name="街道社会创新分部",
+        kind=PlatformKind.INNOVATION_CENTRE,
+        opened_on=opens_on,
+        acting_user=longgang_officer,
+    )
+    # The first project, its payment and the platform were entered a week ago; the second
+    # project and its payment only today (a late record of an earlier approval).
+    week_ago = timezone.now() - datetime.timedelta(days=7)
+    first = projects[0]
+    first.history.update(history_date=week_ago)
+    first.disbursements.get().history.update(history_date=week_ago)
+    platform.history.update(history_date=week_ago)
+
+    def figures(**recorded):
+        report = kpi_report(scope=LONGGANG, user=city, as_of=as_of, **recorded)
+        keys = [KpiKey.PROJECTS_FUNDED, KpiKey.FUNDING_APPROVED, KpiKey.FUNDING_DISBURSED]
+        return [values(report, key).numerator for key in keys] + [
+            values(report, KpiKey.SUPPORT_PLATFORMS).numerator
+        ]
+
+    assert figures(as_recorded_on=yesterday) == [1, Decimal("85000.00"), Decimal("50000.00"), 1]
+    assert figures() == [2, Decimal("205000.00"), Decimal("100000.00"), 1]
+    assert figures(as_recorded_on=today) == figures()
