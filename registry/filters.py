@@ -41,10 +41,12 @@ class DivisionCodeField(forms.CharField):
             not (value.isascii() and value.isalnum())
             or not Division.objects.filter(code=value, level=self.level).exists()
         ):
+            # params, not a formatted message: django-filter formats the message with them
+            # once more, and a code may hold a "%"
             raise forms.ValidationError(
-                _("“%(code)s” is not the code of a %(level)s.")
-                % {"code": value, "level": DivisionLevel(self.level).label},
+                _("“%(code)s” is not the code of a %(level)s."),
                 code="invalid_division",
+                params={"code": value, "level": DivisionLevel(self.level).label},
             )
 
 

@@ -20,6 +20,7 @@ from core.api import (
     history_reason_max_length,
 )
 from core.scoping import CHANGE
+from oversight.choices import RemovalReason
 from oversight.filters import AnnualReportFilterSet, CreditListEntryFilterSet, DormancyCaseFilterSet
 from oversight.models import AnnualReport, CreditListEntry, DormancyCase, OversightSettings
 from oversight.selectors import (
@@ -258,6 +259,10 @@ class CreditListEntrySerializer(serializers.ModelSerializer):
     credit_code = serializers.CharField(source="organisation.credit_code", read_only=True)
     kind_label = serializers.CharField(source="get_kind_display", read_only=True)
     reason_label = serializers.CharField(source="reason_text", read_only=True)
+    # blank while the entry stands (a read-only field would lose allow_blank, and the schema "")
+    removal_reason = serializers.ChoiceField(
+        choices=RemovalReason.choices, allow_blank=True, read_only=True
+    )
     removal_reason_label = serializers.CharField(
         source="get_removal_reason_display", read_only=True
     )

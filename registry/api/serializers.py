@@ -403,11 +403,12 @@ class OrganisationDetailSerializer(OrganisationSerializer):
         request = self.context.get("request")
         return request.build_absolute_uri(url) if request is not None else url
 
-    @extend_schema_field(OpenApiTypes.URI)
+    # a link, or null without a file
+    @extend_schema_field(serializers.URLField(allow_null=True))
     def get_charter_file(self, organisation) -> str | None:
         return self._document_url(organisation, "charter_file", "charter")
 
-    @extend_schema_field(OpenApiTypes.URI)
+    @extend_schema_field(serializers.URLField(allow_null=True))
     def get_activity_rules_file(self, organisation) -> str | None:
         return self._document_url(organisation, "activity_rules_file", "activity-rules")
 

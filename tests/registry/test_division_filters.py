@@ -72,6 +72,8 @@ def test_a_code_outside_the_jurisdiction_matches_nothing(world, staff, api_for):
         ("community", "440310001999"),  # no such community
         ("street", "4403-1"),
         ("district", "4" * 40),
+        ("street", "44%03"),  # a "%" in the echoed code (Schemathesis: a 500)
+        ("community", "%s%(x)s"),
     ],
 )
 def test_a_code_of_another_level_or_of_none_is_a_400(world, staff, api_for, name, value):

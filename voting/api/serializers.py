@@ -116,6 +116,13 @@ class VoteUpdateSerializer(serializers.Serializer):
     rules = CategoryRuleSerializer(many=True, required=False)
     reason = ReasonField()
 
+    def validate_rules(self, rules):
+        # A PATCH validates partially, nested rules too: a rule's category is then not
+        # required and its defaults are not filled in. A rule is whole or it is an error.
+        if any("category_id" not in rule for rule in rules):
+            raise serializers.ValidationError(_("Each rule names its category."))
+        return [{"min_choices": 1, "max_choices": None, **rule} for rule in rules]
+
     def update(self, instance, validated_data):
         reason = validated_data.pop("reason", "")
         if "rules" in validated_data:

@@ -76,7 +76,8 @@ class VoteViewSet(
     @extend_schema(
         methods=["post"], request=s.ExclusionSerializer, responses={201: s.ExclusionSerializer}
     )
-    @action(detail=True, methods=["get", "post"])
+    # the whole list, unpaged (a vote has a handful): the schema must not promise pages
+    @action(detail=True, methods=["get", "post"], pagination_class=None)
     def exclusions(self, request, pk=None):
         """The excluded windows; POST excludes one (an hour, an address key, or both) with a
         reason."""
