@@ -24,7 +24,7 @@ from django.utils import timezone
 from core.history import stamp
 from demo.party_building import officer_for, spread
 from grading.models import GradeAward
-from oversight.choices import CaseStatus
+from oversight.choices import CaseStatus, ReportStatus
 from oversight.models import AnnualReport, CreditListEntry, DormancyCase, OversightSettings
 from oversight.services import annual_reports as reports
 from oversight.services import dormancy
@@ -267,12 +267,15 @@ def _dormancy_decisions(demo: _Demo, deadline: datetime.date):
             note="社区走访确认：该组织仍定期开展活动（演示数据）",
             today=_day(deadline, 20),
         )
-    if len(cases) > 1:
-        organisation = cases[1].organisation
-        year = deadline.year - 1
-        report = demo.start(organisation, year, _day(deadline, 25))
-        demo.submit(report, _day(deadline, 25))
-        demo.counts["late"] += 1
+    year = deadline.year - 1
+    # the first other suspect whose report of the year is still with it (none, or editable)
+    for case in cases[1:]:
+        report = AnnualReport.objects.filter(organisation=case.organisation, year=year).first()
+        if report is None or report.status in ReportStatus.EDITABLE:
+            report = demo.start(case.organisation, year, _day(deadline, 25))
+            demo.submit(report, _day(deadline, 25))
+            demo.counts["late"] += 1
+            break
 
 
 def _exit_decisions(demo: _Demo):

@@ -217,7 +217,22 @@ class DecisionForm(ServiceForm, forms.Form):
         label=_("Reason"),
         help_text=_("Required to return or reject; shown to the applicant and kept in history."),
     )
+    effective_date = forms.DateField(
+        label=_("Exit effective date"),
+        required=False,
+        widget=forms.DateInput(attrs={"type": "date"}),
+        help_text=_(
+            "On approval: leave empty for today. An earlier day (not before the founding or the "
+            "latest recorded change) counts in the figures from that day; say why."
+        ),
+    )
     not_data = ()
+
+    def __init__(self, *args, kind: str | None = None, **kwargs):
+        super().__init__(*args, **kwargs)
+        # only an exit takes effect on an earlier day
+        if kind != ApplicationKind.EXIT:
+            del self.fields["effective_date"]
 
 
 class ReasonForm(ServiceForm, forms.Form):

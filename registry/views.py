@@ -808,7 +808,7 @@ class ApplicationPageMixin(LoginRequiredMixin):
             exit_reason=application.exit_reason,
         )
         forms_shown = {
-            "decision_form": DecisionForm() if actions["decide"] else None,
+            "decision_form": DecisionForm(kind=application.kind) if actions["decide"] else None,
             "resubmit_form": ResubmitForm(
                 kind=application.kind,
                 initial={
@@ -871,12 +871,16 @@ class ApplicationDecideView(ApplicationActionView):
     form_slot = "decision_form"
     success_message = gettext_lazy("The decision is recorded.")
 
+    def get_form_kwargs(self):
+        return super().get_form_kwargs() | {"kind": self.application.kind}
+
     def perform(self, form):
         return application_decide(
             application=self.application,
             action=form.cleaned_data["action"],
             acting_user=self.request.user,
             reason=form.cleaned_data["reason"],
+            effective_date=form.cleaned_data.get("effective_date"),
         )
 
 

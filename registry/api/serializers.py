@@ -488,6 +488,19 @@ class HubChangeSerializer(ReasonSerializer):
     )
 
 
+@extend_schema_serializer(component_name="Decision")
+class DecisionSerializer(ReasonSerializer):
+    effective_date = serializers.DateField(
+        required=False,
+        allow_null=True,
+        help_text=_(
+            "An exit's approval only: the day the exit took effect, if earlier than today (not "
+            "in the future, not before the founding or the organisation's latest recorded "
+            "change; a reason is then required)."
+        ),
+    )
+
+
 # --- applications ---------------------------------------------------------------------------
 
 

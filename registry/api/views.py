@@ -265,7 +265,7 @@ class ActivityViewSet(LedgerViewSet):
 
 
 decision_schema = extend_schema(
-    request=s.ReasonSerializer,
+    request=s.DecisionSerializer,
     responses={
         200: s.ApplicationSerializer,
         403: OpenApiResponse(ErrorSerializer, description="Your tier does not review it."),
@@ -312,13 +312,14 @@ class ApplicationViewSet(
         )
 
     def _decide(self, request, decision: str):
-        body = s.ReasonSerializer(data=request.data)
+        body = s.DecisionSerializer(data=request.data)
         body.is_valid(raise_exception=True)
         application = self.perform_service(
             lifecycle.application_decide,
             application=self.get_object(),
             action=decision,
             reason=body.validated_data.get("reason", ""),
+            effective_date=body.validated_data.get("effective_date"),
         )
         return self._answer(application)
 

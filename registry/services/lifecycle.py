@@ -7,6 +7,8 @@ user and a reason recorded in history. Which moves exist is the tables in ``regi
 
 from __future__ import annotations
 
+import datetime
+
 from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils import timezone
@@ -19,7 +21,7 @@ from core.exceptions import (
     OutOfJurisdiction,
     TransitionNotAllowed,
 )
-from core.history import stamp
+from core.history import effective_date_errors, stamp
 from core.scoping import CHANGE, VIEW
 from core.transitions import transition
 from core.validators import normalise_text
@@ -347,6 +349,25 @@ def _next_status(application: Application, action: str) -> str:
     )
 
 
+def check_effective_date(
+    organisation: Organisation, effective_date: datetime.date | None, reason: str
+) -> None:
+    """Refuse (``ValidationError`` on ``effective_date`` / ``reason``) an effective date in the
+    future, before the organisation's founding, before the valid time of its latest history
+    row, or back-dated without a reason (``core.history.effective_date_errors``)."""
+    last_change = (
+        Organisation.history.filter(id=organisation.pk)
+        .order_by("-history_date", "-history_id")
+        .values_list("history_date", flat=True)
+        .first()
+    )
+    errors = effective_date_errors(
+        effective_date, founded_on=organisation.founded_on, last_change=last_change, reason=reason
+    )
+    if errors:
+        raise ValidationError(errors)
+
+
 def _assign_filing_number(organisation: Organisation, on) -> str:
     street = organisation.street
     sequence, _created = FilingSequence.objects.select_for_update().get_or_create(
@@ -385,13 +406,22 @@ def _apply_to_organisation(application: Application, organisation: Organisation,
 
 @transaction.atomic
 def application_decide(
-    *, application: Application, action: str, acting_user: User, reason: str = ""
+    *,
+    application: Application,
+    action: str,
+    acting_user: User,
+    reason: str = "",
+    effective_date: datetime.date | None = None,
 ) -> Application:
     """Approve, reject or return an application; only the reviewing tier may.
 
     Row-locked: of two reviewers deciding at once, the second finds the decision made and gets
     ``Conflict`` naming who decided and when. Approval re-checks the conditions and moves the
     organisation (filing number, credit code or exit recorded); reject and return need a reason.
+
+    ``effective_date``: an exit approved now that took effect on an earlier day (an organisation
+    that stopped before the system knew; see ``check_effective_date``): ``exited_on`` and the
+    organisation's history row take that day, recorded now. Only an exit's approval takes one.
     """
     if action not in (
         ApplicationAction.APPROVE,
@@ -409,6 +439,16 @@ def application_decide(
     reason = normalise_text(reason)
     if action in (ApplicationAction.REJECT, ApplicationAction.RETURN) and not reason:
         raise ValidationError({"reason": [_("Give a reason.")]})
+    if effective_date is not None and (
+        action != ApplicationAction.APPROVE or application.kind != ApplicationKind.EXIT
+    ):
+        raise ValidationError(
+            {
+                "effective_date": [
+                    _("Only an exit's approval takes an earlier effective date; leave it empty.")
+                ]
+            }
+        )
     organisation = lock_organisation(application.organisation, acting_user, VIEW)
     now = timezone.now()
     if action == ApplicationAction.APPROVE:
@@ -419,11 +459,13 @@ def application_decide(
             legal_form=application.legal_form,
             exit_reason=application.exit_reason,
         )
-        _apply_to_organisation(application, organisation, timezone.localdate(now))
+        check_effective_date(organisation, effective_date, reason)
+        _apply_to_organisation(application, organisation, effective_date or timezone.localdate(now))
         stamp(
             organisation,
             acting_user=acting_user,
             reason=reason or _("%(kind)s approved") % {"kind": application.get_kind_display()},
+            effective_on=effective_date,
         )
         organisation.full_clean()
         organisation.save()

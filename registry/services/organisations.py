@@ -9,18 +9,22 @@ from __future__ import annotations
 
 import datetime
 
-from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from core.exceptions import NotPermitted, OutOfJurisdiction, TransitionNotAllowed
-from core.history import effective_date_errors, stamp
+from core.history import stamp
 from core.scoping import CHANGE
 from core.validators import normalise_text
 from registry.choices import OrgStatus
 from registry.models import Activity, BrandProject, Division, Member, Organisation, User
-from registry.services.lifecycle import acts_for, lock_organisation, require_live
+from registry.services.lifecycle import (
+    acts_for,
+    check_effective_date,
+    lock_organisation,
+    require_live,
+)
 from registry.validators import check_organisation_name
 
 ORGANISATION_FIELDS = {
@@ -158,25 +162,6 @@ def activity_update(*, activity: Activity, acting_user: User, reason: str = "", 
     activity = Activity.objects.get(pk=activity.pk, organisation=organisation)
     _assign(activity, data, ACTIVITY_FIELDS)
     return _save_in_scope(activity, acting_user=acting_user, reason=reason)
-
-
-def check_effective_date(
-    organisation: Organisation, effective_date: datetime.date | None, reason: str
-) -> None:
-    """Refuse (``ValidationError`` on ``effective_date`` / ``reason``) an effective date in the
-    future, before the organisation's founding, before the valid time of its latest history
-    row, or back-dated without a reason (``core.history.effective_date_errors``)."""
-    last_change = (
-        Organisation.history.filter(id=organisation.pk)
-        .order_by("-history_date", "-history_id")
-        .values_list("history_date", flat=True)
-        .first()
-    )
-    errors = effective_date_errors(
-        effective_date, founded_on=organisation.founded_on, last_change=last_change, reason=reason
-    )
-    if errors:
-        raise ValidationError(errors)
 
 
 @transaction.atomic

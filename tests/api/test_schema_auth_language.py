@@ -79,7 +79,10 @@ def test_every_operation_documents_its_errors(schema):
 def test_actions_are_documented_with_their_bodies(schema):
     approve = schema["paths"]["/api/v1/applications/{id}/approve/"]["post"]
     body = approve["requestBody"]["content"]["application/json"]["schema"]["$ref"]
-    assert body.endswith("/Reason")
+    assert body.endswith("/Decision")  # the reason, and an exit's effective date
+    assert {"reason", "effective_date"} <= set(
+        schema["components"]["schemas"]["Decision"]["properties"]
+    )
     answer = approve["responses"]["200"]["content"]["application/json"]["schema"]["$ref"]
     assert answer.endswith("/Application")
     create = schema["paths"]["/api/v1/organisations/"]["post"]
