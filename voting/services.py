@@ -543,6 +543,16 @@ def exclusion_create(
         if timezone.is_naive(hour):
             hour = timezone.make_aware(hour)
         hour = _hour(hour.astimezone(datetime.UTC))
+        # a window no ballot of the vote can fall in excludes nothing: say so
+        if not (_hour(vote.opens_at.astimezone(datetime.UTC)) <= hour < vote.closes_at):
+            _refuse(
+                _("The hour lies outside the vote (open from %(opens)s to %(closes)s).")
+                % {
+                    "opens": timezone.localtime(vote.opens_at).strftime("%Y-%m-%d %H:%M"),
+                    "closes": timezone.localtime(vote.closes_at).strftime("%Y-%m-%d %H:%M"),
+                },
+                "hour",
+            )
     exclusion = Exclusion(
         vote=vote, hour=hour, address_key=address_key, reason=reason, created_by=acting_user
     )

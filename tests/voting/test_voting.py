@@ -328,6 +328,16 @@ def test_exclusions_are_recorded_and_reflected(setup, district_officer, settings
     assert selectors.stage_vote_counts(vote.stage, [gov[0].pk]) == {gov[0].pk: Decimal(2)}
     with pytest.raises(ValidationError):
         services.exclusion_create(vote=vote, acting_user=district_officer, reason="")
+    # an hour no ballot of the vote can fall in (Schemathesis: year 597, before the vote)
+    for hour in (
+        vote.opens_at - datetime.timedelta(hours=2),
+        vote.closes_at + datetime.timedelta(hours=1),
+    ):
+        with pytest.raises(ValidationError) as error:
+            services.exclusion_create(
+                vote=vote, acting_user=district_officer, reason="误填时段", hour=hour
+            )
+        assert "hour" in error.value.message_dict
     services.exclusion_withdraw(
         exclusion=exclusion, acting_user=district_officer, reason="核实无误"
     )
