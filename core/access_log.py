@@ -19,8 +19,7 @@ from collections.abc import Iterable, Iterator
 from contextvars import ContextVar
 from dataclasses import dataclass, field
 
-#: the materialised path separator of the division tree (``"4403/4403DP/"``)
-PATH_SEPARATOR = "/"
+from core.scoping import PATH_SEPARATOR
 
 
 @dataclass

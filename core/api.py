@@ -11,6 +11,7 @@ import base64
 import binascii
 import datetime
 import decimal
+import inspect
 import json
 import re
 from dataclasses import dataclass
@@ -23,6 +24,7 @@ from django.utils import translation
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation.trans_real import parse_accept_lang_header
 from drf_spectacular.openapi import AutoSchema
+from drf_spectacular.plumbing import ComponentRegistry, get_class
 from rest_framework import authentication, exceptions, serializers, viewsets
 from rest_framework.exceptions import NotFound
 from rest_framework.filters import OrderingFilter
@@ -223,10 +225,6 @@ def documented_query_parameters(view, method: str = "GET") -> tuple[bool, frozen
 
 
 def _operation_query_parameters(view, method: str) -> tuple[bool, frozenset[str]]:
-    import inspect
-
-    from drf_spectacular.plumbing import ComponentRegistry, get_class
-
     # As drf_spectacular.generators.SchemaGenerator.create_view picks the operation's schema:
     # an @action's or @extend_schema'd method's own schema class, on top of the view's.
     action = getattr(view, "action", None) or method.lower()

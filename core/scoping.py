@@ -16,6 +16,9 @@ from typing import ClassVar
 from django.db import models
 from django.db.models import Q
 
+#: the separator of the division tree's materialised paths ("4403/4403DP/")
+PATH_SEPARATOR = "/"
+
 VIEW = "view"
 CHANGE = "change"
 

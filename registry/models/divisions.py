@@ -2,10 +2,8 @@ from django.db import models
 from django.utils.translation import gettext_lazy as _
 from simple_history.models import HistoricalRecords
 
-from core.scoping import ScopedModel
+from core.scoping import PATH_SEPARATOR, ScopedModel
 from registry.choices import DivisionLevel
-
-PATH_SEPARATOR = "/"
 
 
 class Division(ScopedModel):
