@@ -19,7 +19,7 @@ from django.views.generic import DetailView, ListView, TemplateView
 from django_filters.views import FilterView
 
 from core.history import history_entries
-from core.masking import mask_value, sees_personal_data
+from core.masking import mask_value, owners_seen_in_full, sees_personal_data
 from core.scoping import CHANGE
 from core.views import ScopedQuerysetMixin, ServiceFormView
 from party_building import services
@@ -272,8 +272,13 @@ class PartyInstructorListView(ScopedQuerysetMixin, FilterView):
 
     def get_context_data(self, **kwargs):
         context = super().get_context_data(**kwargs)
-        for instructor in context["object_list"]:
-            instructor.shown_phone = _shown_phone(self.request.user, instructor)
+        instructors = list(context["object_list"])
+        # the masking rule decided for the page at once (one query, not one per instructor)
+        seen = owners_seen_in_full(self.request.user, PartyInstructor, [i.pk for i in instructors])
+        for instructor in instructors:
+            instructor.shown_phone = mask_value(
+                "phone", instructor.phone, full=instructor.pk in seen
+            )
         return context
 
 
