@@ -220,7 +220,9 @@ class Member(ScopedModel):
     joined_on = models.DateField(_("joined on"), null=True, blank=True)
     left_on = models.DateField(_("left on"), null=True, blank=True)
 
-    history = HistoricalRecords()
+    # Past values are looked up by member, never by ID number: the keyed hash needs no index
+    # there, and each index on a random 64-character key costs every import (bench/encryption.py).
+    history = HistoricalRecords(no_db_index=["id_number_hash"])
 
     objects = MemberQuerySet.as_manager()
 
