@@ -172,7 +172,8 @@ class _StoredDocument(str):
 
 
 def private_documents() -> PrivateDocumentStorage:
-    """The storage of charters and activity rules (a callable: migrations name it, not a path)."""
+    """The storage of charters and activity rules, and of selection's entry pictures and
+    attachments (a callable: migrations name it, not a path)."""
     return PrivateDocumentStorage()
 
 

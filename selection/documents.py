@@ -4,12 +4,11 @@ results with its pictures, Chinese fonts embedded).
 
 Made with WeasyPrint on Debian's Pango and a CJK font (``fonts-wqy-microhei`` or Noto CJK;
 ``.ci/system-deps``). Nothing is fetched from the network: the only URLs a document may load are
-the entries' own pictures, read from storage.
+the entries' own pictures, read (decrypted) from their private storage.
 """
 
 from __future__ import annotations
 
-from django.core.files.storage import default_storage
 from django.template.loader import render_to_string
 from django.utils import translation
 
@@ -40,7 +39,8 @@ def _fetcher():
         def fetch(self, url, headers=None):
             if not url.startswith(PICTURE_SCHEME):
                 raise ValueError(f"documents load nothing from {url[:40]!r}")
-            with default_storage.open(url[len(PICTURE_SCHEME) :], "rb") as handle:
+            storage = EntryPicture._meta.get_field("file").storage  # private: decrypts
+            with storage.open(url[len(PICTURE_SCHEME) :], "rb") as handle:
                 content = handle.read()
             return URLFetcherResponse(url, body=content)
 

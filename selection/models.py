@@ -30,6 +30,7 @@ from django.db.models import Exists, OuterRef, Q
 from django.utils.translation import gettext_lazy as _
 from simple_history.models import HistoricalRecords
 
+from core.documents import private_documents
 from core.scoping import VIEW, RestrictedQuerySet, ScopedModel, jurisdiction_of
 from selection.choices import (
     Aggregation,
@@ -539,12 +540,15 @@ class EntryRevision(models.Model):
 
 
 class EntryPicture(models.Model):
-    """A picture of an entry, its format checked by its content; its name is kept."""
+    """A picture of an entry, its format checked by its content; its name is kept. Sealed in
+    the private storage (``core.documents``); ``PictureView`` hands it out."""
 
     entry = models.ForeignKey(
         Entry, verbose_name=_("entry"), on_delete=models.CASCADE, related_name="pictures"
     )
-    file = models.FileField(_("file"), upload_to="selection/pictures/%Y/")
+    file = models.FileField(
+        _("file"), upload_to="selection/pictures/%Y/", storage=private_documents
+    )
     name = models.CharField(_("name"), max_length=200)
     image_format = models.CharField(_("format"), max_length=10)
     size = models.PositiveIntegerField(_("size (bytes)"))
@@ -568,12 +572,15 @@ class EntryPicture(models.Model):
 
 
 class EntryAttachment(models.Model):
-    """A document attached to an entry (the filled-in template, say)."""
+    """A document attached to an entry (the filled-in template, say). Sealed in the private
+    storage (``core.documents``); ``AttachmentView`` hands it out."""
 
     entry = models.ForeignKey(
         Entry, verbose_name=_("entry"), on_delete=models.CASCADE, related_name="attachments"
     )
-    file = models.FileField(_("file"), upload_to="selection/attachments/%Y/")
+    file = models.FileField(
+        _("file"), upload_to="selection/attachments/%Y/", storage=private_documents
+    )
     name = models.CharField(_("name"), max_length=200)
     file_format = models.CharField(_("format"), max_length=10)
     size = models.PositiveIntegerField(_("size (bytes)"))

@@ -68,6 +68,7 @@ def english_messages():
 @pytest.fixture(autouse=True)
 def media_root(settings, tmp_path):
     settings.MEDIA_ROOT = tmp_path / "media"
+    settings.PRIVATE_MEDIA_ROOT = tmp_path / "private"  # pictures and attachments, sealed
 
 
 def make_org(

@@ -17,6 +17,7 @@ pytestmark = pytest.mark.django_db
 
 def test_seed_demo_builds_a_finished_call_and_one_in_review(divisions, settings, tmp_path):
     settings.MEDIA_ROOT = tmp_path
+    settings.PRIVATE_MEDIA_ROOT = tmp_path / "private"
     settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
     out = StringIO()
     call_command("seed_demo", orgs=400, seed=7, force=True, no_progress=True, stdout=out)

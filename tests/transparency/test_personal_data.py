@@ -29,9 +29,15 @@ FAST_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
 def seeded(django_db_setup, django_db_blocker, tmp_path_factory):
     """One demo dataset for the module, rolled back at its end."""
     media = tmp_path_factory.mktemp("media")
+    private = tmp_path_factory.mktemp("private")
     with (
         django_db_blocker.unblock(),
-        override_settings(PASSWORD_HASHERS=FAST_HASHERS, DEMO_MODE=True, MEDIA_ROOT=media),
+        override_settings(
+            PASSWORD_HASHERS=FAST_HASHERS,
+            DEMO_MODE=True,
+            MEDIA_ROOT=media,
+            PRIVATE_MEDIA_ROOT=private,
+        ),
         transaction.atomic(),
     ):
         if not Division.objects.exists():

@@ -1,7 +1,8 @@
 """Seal every ID number again with the newest key of FIELD_ENCRYPTION_KEYS, in the member table
 and in its history table, in batches, with progress, and every private document (charters,
-activity rules: ``core.documents``) (docs/security.md, "Key management and
-rotation"): add the new key in front, run this, then drop the old key.
+activity rules, selection's entry pictures and attachments: all of ``PRIVATE_MEDIA_ROOT``,
+``core.documents``) (docs/security.md, "Key management and rotation"): add the new key in
+front, run this, then drop the old key.
 
 Rewriting a ciphertext changes no organisation data (the value and its keyed hash stay the
 same), so no history row is written for it.
