@@ -507,9 +507,23 @@ def may_see_picture(user, picture) -> bool:
     if entry.is_within(user):
         return True
     campaign = entry.campaign
-    if not campaign.blind_review and entry.assignments.filter(expert__user=user).exists():
+    if _assigned_and_not_blind(user, entry):
         return True
     return campaign.is_public and entry.shortlisted
+
+
+def may_see_attachment(user, attachment) -> bool:
+    """Whether ``user`` may open an attachment: whoever sees the entry in their jurisdiction,
+    and an expert assigned to it unless the review is blind. Published results show none."""
+    entry = attachment.entry
+    return entry.is_within(user) or _assigned_and_not_blind(user, entry)
+
+
+def _assigned_and_not_blind(user, entry) -> bool:
+    # the anonymous are no one's expert (and cannot be looked up as a user)
+    if not user.is_authenticated or entry.campaign.blind_review:
+        return False
+    return entry.assignments.filter(expert__user=user).exists()
 
 
 def final_run(campaign: Campaign):

@@ -17,6 +17,7 @@ urlpatterns = [
     path("entries/<int:pk>/pictures/", views.EntryPicturesView.as_view(), name="entry-pictures"),
     path("entries/<int:pk>/step/<str:step>/", views.EntryStepView.as_view(), name="entry-step"),
     path("pictures/<int:pk>/", views.PictureView.as_view(), name="picture"),
+    path("attachments/<int:pk>/", views.AttachmentView.as_view(), name="attachment"),
     path(
         "objections/<int:pk>/answer/", views.ObjectionAnswerView.as_view(), name="objection-answer"
     ),

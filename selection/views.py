@@ -5,6 +5,8 @@ sees published results, certificates and the case book (no personal data)."""
 
 from __future__ import annotations
 
+import os
+
 from django.contrib import messages
 from django.contrib.auth.mixins import LoginRequiredMixin
 from django.core.exceptions import ValidationError
@@ -19,6 +21,7 @@ from django.views import View
 from django.views.generic import DetailView, TemplateView
 from django_filters.views import FilterView
 
+from core.documents import document_response
 from core.exceptions import TransitionNotAllowed
 from core.masking import mask_value, sees_personal_data
 from core.transitions import available_actions
@@ -49,6 +52,7 @@ from selection.models import (
     Campaign,
     Certificate,
     Entry,
+    EntryAttachment,
     EntryPicture,
     Objection,
     Stage,
@@ -314,6 +318,7 @@ class EntryDetailView(ScopedQuerysetMixin, DetailView):
             revisions=revisions,
             diff=diff,
             pictures=entry.pictures.order_by("position", "pk"),
+            attachments=entry.attachments.order_by("pk"),
             characters=rules.count_characters(entry.text),
             editable=entry.status in (EntryStatus.DRAFT, EntryStatus.RETURNED)
             and entry.is_within(user, "change"),
@@ -385,8 +390,26 @@ class PictureView(View):
         picture = get_object_or_404(EntryPicture.objects.select_related("entry__campaign"), pk=pk)
         if not selectors.may_see_picture(request.user, picture):
             raise Http404()
+        if not picture.file.storage.exists(picture.file.name):
+            raise Http404()
         content_type = "image/jpeg" if picture.image_format == "JPEG" else "image/png"
+        # the private storage hands the file back decrypted (core.documents)
         return FileResponse(picture.file.open("rb"), content_type=content_type)
+
+
+class AttachmentView(View):
+    """An attachment, for whoever may see it (``selectors.may_see_attachment``), as a download
+    of the type its content shows (``core.documents.document_response``)."""
+
+    def get(self, request, pk):
+        attachment = get_object_or_404(
+            EntryAttachment.objects.select_related("entry__campaign"), pk=pk
+        )
+        if not selectors.may_see_attachment(request.user, attachment):
+            raise Http404()
+        if not attachment.file.storage.exists(attachment.file.name):
+            raise Http404()
+        return document_response(attachment.file, os.path.splitext(attachment.name)[0])
 
 
 # --- experts' reviews -------------------------------------------------------------------------
