@@ -9,6 +9,7 @@ class VotingConfig(AppConfig):
     def ready(self):
         from selection.choices import StageKind
         from selection.stages import register_result_source
+        from voting import signals  # noqa: F401 (connects the receivers)
         from voting.selectors import stage_vote_counts
 
         register_result_source(StageKind.PUBLIC_VOTE, stage_vote_counts)

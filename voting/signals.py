@@ -1,0 +1,30 @@
+"""The cached shape of a vote's ballot (``services.ballot_shape``) forgotten as soon as what it
+is made of changes in this process: the entries, the shortlist (a cut), the categories, the
+stages, the vote and its rules. Other processes see the change when their copy expires."""
+
+from django.db.models.signals import post_delete, post_save
+from django.dispatch import receiver
+
+from selection.models import Category, Cut, Entry, Stage
+from voting.models import CategoryRule, VoteStage
+from voting.services import forget_ballot_shapes
+
+
+@receiver([post_save, post_delete], sender=Entry)
+@receiver([post_save, post_delete], sender=Cut)
+@receiver([post_save, post_delete], sender=Category)
+@receiver([post_save, post_delete], sender=Stage)
+def campaign_changed(sender, instance, **kwargs):
+    forget_ballot_shapes(
+        VoteStage.objects.filter(stage__campaign_id=instance.campaign_id).only("pk", "created_at")
+    )
+
+
+@receiver([post_save, post_delete], sender=VoteStage)
+def vote_changed(sender, instance, **kwargs):
+    forget_ballot_shapes([instance])
+
+
+@receiver([post_save, post_delete], sender=CategoryRule)
+def rule_changed(sender, instance, **kwargs):
+    forget_ballot_shapes(VoteStage.objects.filter(pk=instance.vote_id).only("pk", "created_at"))
