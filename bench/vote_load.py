@@ -17,7 +17,7 @@ median of 20 calls each, after closing.
 
 # locust first: it patches the standard library for gevent
 import locust  # noqa: I001
-from locust import HttpUser, constant, task
+from locust import FastHttpUser, constant, task
 from locust.env import Environment
 
 import argparse
@@ -76,8 +76,31 @@ def start_server(url: str, workers: int, port: int):
     return base, server
 
 
+def cpu_seconds() -> dict[str, float]:
+    """CPU time (user + system) so far of the server's, the database's and this process's
+    processes, from /proc: where a ballot's cost goes (Linux only; empty elsewhere)."""
+    tick = os.sysconf("SC_CLK_TCK")
+    totals = {"gunicorn": 0.0, "postgres": 0.0, "locust": 0.0}
+    for entry in Path("/proc").iterdir():
+        if not entry.name.isdigit():
+            continue
+        try:
+            fields = (entry / "stat").read_text().rsplit(")", 1)[1].split()
+            command = (entry / "cmdline").read_bytes().replace(b"\0", b" ").decode(errors="replace")
+        except OSError:
+            continue
+        seconds = (int(fields[11]) + int(fields[12])) / tick
+        if "gunicorn" in command:
+            totals["gunicorn"] += seconds
+        elif command.startswith("postgres"):
+            totals["postgres"] += seconds
+        elif int(entry.name) == os.getpid():
+            totals["locust"] += seconds
+    return totals
+
+
 def make_voter(vote_id: int, categories):
-    class Voter(HttpUser):
+    class Voter(FastHttpUser):
         wait_time = constant(0)
 
         @task
@@ -139,6 +162,7 @@ def main():
         env = Environment(user_classes=[Voter], events=locust.events)
         runner = env.create_local_runner()
         load_before = os.getloadavg()
+        cpu_before = cpu_seconds()
         started = time.monotonic()
         runner.start(args.users, spawn_rate=args.users)
         last = 0
@@ -153,6 +177,7 @@ def main():
                 )
         elapsed = time.monotonic() - started
         load_after = os.getloadavg()
+        cpu_after = cpu_seconds()
         runner.quit()
         total = env.stats.total
         print(
@@ -169,6 +194,15 @@ def main():
                 f"{entry.get_response_time_percentile(0.99):.0f} ms"
             )
         print(f"load average before {load_before[0]:.2f}, after {load_after[0]:.2f} (1 min)")
+        spent = {name: cpu_after[name] - cpu_before[name] for name in cpu_after}
+        print(
+            "CPU per ballot (verify + ballot): "
+            + ", ".join(
+                f"{name} {seconds * 1000 / max(STATE['done'], 1):.1f} ms"
+                for name, seconds in spent.items()
+            )
+            + f"; {sum(spent.values()) / elapsed:.2f} of the {os.cpu_count()} cores busy"
+        )
         for error in STATE["ballot_errors"][:5]:
             print("  refused:", error)
 
