@@ -76,11 +76,12 @@ def start_server(url: str, workers: int, port: int):
     return base, server
 
 
-def cpu_seconds() -> dict[str, float]:
-    """CPU time (user + system) so far of the server's, the database's and this process's
-    processes, from /proc: where a ballot's cost goes (Linux only; empty elsewhere)."""
+def cpu_seconds() -> dict[int, tuple[str, float]]:
+    """``{pid: (kind, CPU seconds so far)}`` of the server's (gunicorn), the database's
+    (postgres) and this process's (locust) processes, from /proc (Linux only; empty elsewhere):
+    where a ballot's cost goes."""
     tick = os.sysconf("SC_CLK_TCK")
-    totals = {"gunicorn": 0.0, "postgres": 0.0, "locust": 0.0}
+    found = {}
     for entry in Path("/proc").iterdir():
         if not entry.name.isdigit():
             continue
@@ -89,14 +90,26 @@ def cpu_seconds() -> dict[str, float]:
             command = (entry / "cmdline").read_bytes().replace(b"\0", b" ").decode(errors="replace")
         except OSError:
             continue
-        seconds = (int(fields[11]) + int(fields[12])) / tick
         if "gunicorn" in command:
-            totals["gunicorn"] += seconds
+            kind = "gunicorn"
         elif command.startswith("postgres"):
-            totals["postgres"] += seconds
+            kind = "postgres"
         elif int(entry.name) == os.getpid():
-            totals["locust"] += seconds
-    return totals
+            kind = "locust"
+        else:
+            continue
+        found[int(entry.name)] = kind, (int(fields[11]) + int(fields[12])) / tick
+    return found
+
+
+def cpu_spent(before, after) -> dict[str, float]:
+    """CPU seconds by kind between two ``cpu_seconds()``: a process alive at both counts the
+    difference, one started since counts whole (one that ended in between is not seen)."""
+    spent = {"gunicorn": 0.0, "postgres": 0.0, "locust": 0.0}
+    for pid, (kind, seconds) in after.items():
+        earlier = before.get(pid)
+        spent[kind] += seconds - (earlier[1] if earlier and earlier[0] == kind else 0.0)
+    return spent
 
 
 def make_voter(vote_id: int, categories):
@@ -167,7 +180,7 @@ def main():
         runner.start(args.users, spawn_rate=args.users)
         last = 0
         while STATE["done"] + STATE["failed"] < len(codes):
-            time.sleep(5)
+            time.sleep(0.5)
             if STATE["done"] - last >= 5000 or STATE["done"] + STATE["failed"] >= len(codes):
                 last = STATE["done"]
                 print(
@@ -194,7 +207,7 @@ def main():
                 f"{entry.get_response_time_percentile(0.99):.0f} ms"
             )
         print(f"load average before {load_before[0]:.2f}, after {load_after[0]:.2f} (1 min)")
-        spent = {name: cpu_after[name] - cpu_before[name] for name in cpu_after}
+        spent = cpu_spent(cpu_before, cpu_after)
         print(
             "CPU per ballot (verify + ballot): "
             + ", ".join(
