@@ -102,6 +102,14 @@ def cpu_seconds() -> dict[int, tuple[str, float]]:
     return found
 
 
+def machine_ticks() -> tuple[int, int]:
+    """(busy, iowait) clock ticks of the whole machine so far (/proc/stat's first line)."""
+    user, nice, system, idle, iowait, irq, softirq, steal = map(
+        int, Path("/proc/stat").read_text().split("\n", 1)[0].split()[1:9]
+    )
+    return user + nice + system + irq + softirq + steal, iowait
+
+
 def cpu_spent(before, after) -> dict[str, float]:
     """CPU seconds by kind between two ``cpu_seconds()``: a process alive at both counts the
     difference, one started since counts whole (one that ended in between is not seen)."""
@@ -175,7 +183,7 @@ def main():
         env = Environment(user_classes=[Voter], events=locust.events)
         runner = env.create_local_runner()
         load_before = os.getloadavg()
-        cpu_before = cpu_seconds()
+        cpu_before, machine_before = cpu_seconds(), machine_ticks()
         started = time.monotonic()
         runner.start(args.users, spawn_rate=args.users)
         last = 0
@@ -190,7 +198,7 @@ def main():
                 )
         elapsed = time.monotonic() - started
         load_after = os.getloadavg()
-        cpu_after = cpu_seconds()
+        cpu_after, machine_after = cpu_seconds(), machine_ticks()
         runner.quit()
         total = env.stats.total
         print(
@@ -207,6 +215,12 @@ def main():
                 f"{entry.get_response_time_percentile(0.99):.0f} ms"
             )
         print(f"load average before {load_before[0]:.2f}, after {load_after[0]:.2f} (1 min)")
+        tick = os.sysconf("SC_CLK_TCK")
+        busy, iowait = ((machine_after[i] - machine_before[i]) / tick / elapsed for i in range(2))
+        print(
+            f"machine: {busy:.2f} of the {os.cpu_count()} cores busy, {iowait:.2f} waiting on "
+            "the disk (/proc/stat, all processes)"
+        )
         spent = cpu_spent(cpu_before, cpu_after)
         print(
             "CPU per ballot (verify + ballot): "
@@ -214,7 +228,8 @@ def main():
                 f"{name} {seconds * 1000 / max(STATE['done'], 1):.1f} ms"
                 for name, seconds in spent.items()
             )
-            + f"; {sum(spent.values()) / elapsed:.2f} of the {os.cpu_count()} cores busy"
+            + " (processes alive at the end only: low when gunicorn recycled its workers,"
+            " every 5,000 requests)"
         )
         for error in STATE["ballot_errors"][:5]:
             print("  refused:", error)
