@@ -8,7 +8,10 @@ request. A variable already set wins.
 The production values themselves are tested by tests/deploy/ in a subprocess.
 """
 
+import atexit
 import os
+import shutil
+import tempfile
 
 TEST_ENVIRONMENT = {
     "SECRET_KEY": "test-run-only-" + "k" * 50,
@@ -23,6 +26,12 @@ TEST_ENVIRONMENT = {
     "API_THROTTLE_ANON": "100000/min",
     "API_THROTTLE_TOKEN_FAILURES": "100000/min",
 }
+# Uploaded files of the run in a folder of its own, never the checkout's media/ and var/private/
+# (where a demo seeded with another secret key leaves files sealed with another key).
+_files = tempfile.mkdtemp(prefix="registry-test-files-")
+atexit.register(shutil.rmtree, _files, ignore_errors=True)
+TEST_ENVIRONMENT["MEDIA_ROOT"] = os.path.join(_files, "media")
+TEST_ENVIRONMENT["PRIVATE_MEDIA_ROOT"] = os.path.join(_files, "private")
 
 for _name, _value in TEST_ENVIRONMENT.items():
     os.environ.setdefault(_name, _value)

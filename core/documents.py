@@ -195,24 +195,30 @@ def seal_into_private(name: str, *, public=None, private=None) -> bool:
     return True
 
 
-def reseal_private_documents(private=None) -> int:
+def reseal_private_documents(private=None) -> tuple[int, list[str]]:
     """Seal every private document again with the newest key of FIELD_ENCRYPTION_KEYS (key
-    rotation, ``rotate_encryption_key``); each file is replaced whole. Returns how many."""
-    from core.encryption import fernet
+    rotation, ``rotate_encryption_key``); each file is replaced whole. Returns how many were
+    sealed, and the names of those no listed key opens: they are left as they are (a rotation
+    does not stop half-way for them) for the operator to look into."""
+    from core.encryption import InvalidToken, fernet
 
     private = private or private_documents()
     root = private.location
-    count = 0
+    count, unopened = 0, []
     for folder, _dirs, files in os.walk(root):
         for name in files:
             path = os.path.join(folder, name)
             with open(path, "rb") as handle:
-                sealed = fernet().rotate(handle.read())
+                try:
+                    sealed = fernet().rotate(handle.read())
+                except InvalidToken:
+                    unopened.append(os.path.relpath(path, root))
+                    continue
             with open(path + ".rotating", "wb") as handle:
                 handle.write(sealed)
             os.replace(path + ".rotating", path)
             count += 1
-    return count
+    return count, sorted(unopened)
 
 
 def document_response(field_file, download_name: str) -> FileResponse:

@@ -2,6 +2,8 @@
 history table, with a keyed hash beside them for exact search; the key rotates; uploads are
 stored encrypted."""
 
+import io
+
 import pytest
 from cryptography.fernet import Fernet
 from django.core.management import call_command
@@ -98,7 +100,8 @@ def test_exact_search_by_a_full_id_number_for_those_allowed(member, users, api_f
     assert orgs == []
 
 
-def test_rotation_seals_every_row_with_the_newest_key(member, settings):
+def test_rotation_seals_every_row_with_the_newest_key(member, settings, tmp_path):
+    settings.PRIVATE_MEDIA_ROOT = tmp_path
     old_key = Fernet.generate_key().decode()
     settings.FIELD_ENCRYPTION_KEYS = [old_key, encryption.development_key()]
     call_command("rotate_encryption_key", "--no-progress", stdout=open("/dev/null", "w"))
@@ -136,3 +139,28 @@ def test_an_upload_is_stored_encrypted(users, tmp_path, settings):
     on_disk = (job.path / "upload").read_bytes()
     assert ID_NUMBER.encode() not in on_disk and "张三".encode() not in on_disk
     assert job.upload == data
+
+
+def test_rotation_finishes_and_names_a_file_no_key_opens(member, settings, tmp_path):
+    """A private file sealed under a key that is no longer listed (say, restored from another
+    deployment) does not stop the rotation half-way: everything else is sealed anew, the file is
+    left as it is, and the command fails naming it."""
+    from django.core.management.base import CommandError
+
+    from core.documents import private_documents
+
+    settings.PRIVATE_MEDIA_ROOT = tmp_path
+    storage = private_documents()
+    storage.save("charters/2026/ours.pdf", io.BytesIO(b"%PDF-1.4 ours"))
+    foreign = tmp_path / "charters" / "2026" / "foreign.pdf"
+    foreign.write_bytes(Fernet(Fernet.generate_key()).encrypt(b"%PDF-1.4 theirs"))
+    before = foreign.read_bytes()
+    new_key = Fernet.generate_key().decode()
+    settings.FIELD_ENCRYPTION_KEYS = [new_key, encryption.development_key()]
+    with pytest.raises(CommandError, match=r"1 files .*charters/2026/foreign\.pdf"):
+        call_command("rotate_encryption_key", "--no-progress", stdout=io.StringIO())
+    settings.FIELD_ENCRYPTION_KEYS = [new_key]  # the old key dropped: ours still opens
+    with storage.open("charters/2026/ours.pdf") as handle:
+        assert handle.read() == b"%PDF-1.4 ours"
+    assert Member.objects.get(pk=member.pk).id_number == ID_NUMBER
+    assert foreign.read_bytes() == before

@@ -8,7 +8,7 @@ Rewriting a ciphertext changes no organisation data (the value and its keyed has
 same), so no history row is written for it.
 """
 
-from django.core.management.base import BaseCommand
+from django.core.management.base import BaseCommand, CommandError
 from django.db import connection, transaction
 from tqdm import tqdm
 
@@ -31,8 +31,15 @@ class Command(BaseCommand):
         for model in (Member, Member.history.model):
             total += rotate_table(model, batch=batch, progress=not no_progress)
         self.stdout.write(f"{total} ID numbers sealed with the newest key.")
-        documents = reseal_private_documents()
+        documents, unopened = reseal_private_documents()
         self.stdout.write(f"{documents} documents sealed with the newest key.")
+        if unopened:
+            raise CommandError(
+                f"{len(unopened)} files under PRIVATE_MEDIA_ROOT open with none of the keys in "
+                "FIELD_ENCRYPTION_KEYS and were left as they are (everything else is rotated): "
+                + ", ".join(unopened[:20])
+                + (" ..." if len(unopened) > 20 else "")
+            )
 
 
 def rotate_table(model, *, batch: int = BATCH, progress: bool = False) -> int:
