@@ -598,40 +598,46 @@ def _address_key_sql(table: str) -> str:
     )
 
 
-def _claim(vote: VoteStage, token_hash: str, now) -> tuple | None:
+def _claim_sql() -> str:
     """Mark the voter holding the token voted, if it may vote: one UPDATE that takes the row's
     lock and checks it (a second ballot with the same token waits for the first and then finds
-    ``voted`` set). Returns ``(method, identity_hash, address_key)``."""
-    table = _table(Voter)
-    found = _rows(
-        f"UPDATE {table} SET voted = %s, token_hash = '', token_expires_at = NULL"
+    ``voted`` set; a code voter's code must still be unused). Returns ``(method, identity_hash,
+    address_key)``; its parameters are ``_claim_params``."""
+    voter, code = _table(Voter), _table(VotingCode)
+    return (
+        f"UPDATE {voter} SET voted = %s, token_hash = '', token_expires_at = NULL"
         " WHERE vote_id = %s AND token_hash = %s AND NOT voted AND token_expires_at > %s"
-        f" RETURNING method, identity_hash, {_address_key_sql(table)}",
-        [
-            True,
-            vote.pk,
-            token_hash,
-            connection.ops.adapt_datetimefield_value(now),
-            _setting("VOTING_BALLOT_ADDRESS_THRESHOLD", 5) - 1,
-        ],
+        f" AND (method <> %s OR EXISTS (SELECT 1 FROM {code} spent_code"
+        f" WHERE spent_code.vote_id = {voter}.vote_id"
+        f" AND spent_code.code_hash = {voter}.identity_hash AND NOT spent_code.used))"
+        f" RETURNING method, identity_hash, {_address_key_sql(voter)} AS address_key"
     )
+
+
+def _claim_params(vote: VoteStage, token_hash: str, now) -> list:
+    return [
+        True,
+        vote.pk,
+        token_hash,
+        connection.ops.adapt_datetimefield_value(now),
+        VerificationMethod.CODE,
+        _setting("VOTING_BALLOT_ADDRESS_THRESHOLD", 5) - 1,
+    ]
+
+
+def _claim(vote: VoteStage, token_hash: str, now) -> tuple | None:
+    found = _rows(_claim_sql(), _claim_params(vote, token_hash, now))
     return found[0] if found else None
 
 
 def _cast_in_one_statement(vote, token_hash: str, now, chosen: list[int], entries):
     """The ballot in one statement (PostgreSQL's data-modifying WITH), atomic by itself: the
-    voter's row claimed (locked and checked as in ``_claim``, and, for a code voter, only while
-    the code is unused), the code marked used, the ballot and its choices inserted. A statement
-    instead of a transaction of six: a third of a ballot's cost under load went to the round
-    trips (bench/vote_load.py). None if the token may not vote now."""
-    voter, code = _table(Voter), _table(VotingCode)
+    voter's row claimed (``_claim_sql``), the code marked used, the ballot and its choices
+    inserted. A statement instead of a transaction of six: a third of a ballot's cost under
+    load went to the round trips (bench/vote_load.py). None if the token may not vote now."""
     hour = _hour(now)
     params = [
-        vote.pk,
-        token_hash,
-        now,
-        VerificationMethod.CODE,
-        _setting("VOTING_BALLOT_ADDRESS_THRESHOLD", 5) - 1,
+        *_claim_params(vote, token_hash, now),
         vote.pk,
         VerificationMethod.CODE,
         vote.pk,
@@ -650,14 +656,8 @@ def _cast_in_one_statement(vote, token_hash: str, now, chosen: list[int], entrie
         for entry_id in chosen:
             params += [entries[entry_id], entry_id]
     found = _rows(
-        f"WITH claimed AS (UPDATE {voter}"
-        " SET voted = TRUE, token_hash = '', token_expires_at = NULL"
-        " WHERE vote_id = %s AND token_hash = %s AND NOT voted AND token_expires_at > %s"
-        f" AND (method <> %s OR EXISTS (SELECT 1 FROM {code} spent_code"
-        f" WHERE spent_code.vote_id = {voter}.vote_id"
-        f" AND spent_code.code_hash = {voter}.identity_hash AND NOT spent_code.used))"
-        f" RETURNING method, identity_hash, {_address_key_sql(voter)} AS address_key),"
-        f" spent AS (UPDATE {code} SET used = TRUE WHERE vote_id = %s"
+        f"WITH claimed AS ({_claim_sql()}),"
+        f" spent AS (UPDATE {_table(VotingCode)} SET used = TRUE WHERE vote_id = %s"
         " AND code_hash IN (SELECT identity_hash FROM claimed WHERE method = %s)),"
         f" cast_ballot AS (INSERT INTO {_table(Ballot)} (vote_id, hour, address_key)"
         " SELECT %s, %s, address_key FROM claimed RETURNING id, address_key)"
