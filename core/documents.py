@@ -26,7 +26,7 @@ from django.http import FileResponse
 from django.utils.deconstruct import deconstructible
 from django.utils.translation import gettext_lazy as _
 
-from core.encryption import decrypt_bytes, encrypt_bytes
+from core.encryption import InvalidToken, decrypt_bytes, encrypt_bytes, fernet
 
 
 @dataclass(frozen=True)
@@ -200,8 +200,6 @@ def reseal_private_documents(private=None) -> tuple[int, list[str]]:
     rotation, ``rotate_encryption_key``); each file is replaced whole. Returns how many were
     sealed, and the names of those no listed key opens: they are left as they are (a rotation
     does not stop half-way for them) for the operator to look into."""
-    from core.encryption import InvalidToken, fernet
-
     private = private or private_documents()
     root = private.location
     count, unopened = 0, []

@@ -7,9 +7,11 @@ import io
 import pytest
 from cryptography.fernet import Fernet
 from django.core.management import call_command
+from django.core.management.base import CommandError
 from django.db import connection
 
 from core import encryption
+from core.documents import private_documents
 from registry.models import Member
 from registry.services import organisations
 
@@ -145,10 +147,6 @@ def test_rotation_finishes_and_names_a_file_no_key_opens(member, settings, tmp_p
     """A private file sealed under a key that is no longer listed (say, restored from another
     deployment) does not stop the rotation half-way: everything else is sealed anew, the file is
     left as it is, and the command fails naming it."""
-    from django.core.management.base import CommandError
-
-    from core.documents import private_documents
-
     settings.PRIVATE_MEDIA_ROOT = tmp_path
     storage = private_documents()
     storage.save("charters/2026/ours.pdf", io.BytesIO(b"%PDF-1.4 ours"))
