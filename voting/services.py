@@ -20,7 +20,7 @@ from django.utils.translation import gettext as _
 
 from core.history import required_reason, stamp
 from registry.models import User
-from selection.choices import EntryStatus, StageKind
+from selection.choices import CampaignStatus, EntryStatus, StageKind
 from selection.models import Entry, Stage
 from voting import hashing
 from voting.choices import ResultsVisibility, VerificationMethod, VoterRule
@@ -252,6 +252,17 @@ def _check_open(vote: VoteStage, now) -> None:
         _refuse(_("The vote has closed; nothing more is counted."))
 
 
+def _check_open_now(vote: VoteStage, now) -> None:
+    """``_check_open`` against the vote as stored now, not the copy a request began with (the
+    cached ``public_vote``): after a statement that checks the window itself changed nothing,
+    so that a vote closed in another process is refused as closed, not as a bad code."""
+    forget_ballot_shapes([vote])
+    window = VoteStage.objects.filter(pk=vote.pk).values_list("opens_at", "closes_at").first()
+    if window is None:
+        _refuse(_("The vote has closed; nothing more is counted."))
+    _check_open(VoteStage(opens_at=window[0], closes_at=window[1]), now)
+
+
 def normalise_phone(phone: str) -> str:
     digits = "".join(ch for ch in str(phone) if ch.isdigit())
     if digits.startswith("86") and len(digits) == PHONE_DIGITS + 2:
@@ -313,11 +324,13 @@ def _register(vote, identity, method, address_hash, now, *, code: str = "") -> s
         hashing.keyed_hash(vote.pk, "token", token),
         ops.adapt_datetimefield_value(now + TOKEN_TTL),
     ]
-    # (SQLite reads "INSERT ... SELECT ... ON CONFLICT" only with a WHERE in the SELECT)
-    condition = "1 = 1"
+    # the vote is open (checked by the statement: the request's copy of the vote may be a few
+    # seconds old, ``public_vote``); and, for a voting code, the code is an unused one
+    condition = _open_sql()
+    params += _open_params(vote, now)
     if code:
-        condition = (
-            f"EXISTS (SELECT 1 FROM {_table(VotingCode)}"
+        condition += (
+            f" AND EXISTS (SELECT 1 FROM {_table(VotingCode)}"
             " WHERE vote_id = %s AND code_hash = %s AND NOT used)"
         )
         params += [vote.pk, code]
@@ -368,6 +381,7 @@ def phone_verify(*, vote: VoteStage, phone: str, otp: str, address: str, now=Non
         _refuse(_("The code is not right."), "otp")
     token = _register(vote, identity, VerificationMethod.PHONE, address_hash, now)
     if token is None:
+        _check_open_now(vote, now)
         _refuse(_("This identity has already voted; one ballot each."))
     return token
 
@@ -385,6 +399,7 @@ def code_verify(*, vote: VoteStage, code: str, address: str, now=None) -> str:
     # the code's identity is the code: the voter row and the code row share the hash
     token = _register(vote, code_hash, VerificationMethod.CODE, address_hash, now, code=code_hash)
     if token is None:
+        _check_open_now(vote, now)
         # why not: the unique (vote, code_hash) index answers it
         used = _rows(
             f"SELECT used FROM {_table(VotingCode)} WHERE vote_id = %s AND code_hash = %s",
@@ -499,8 +514,36 @@ def _shape_key(pk, created_at) -> str:
     return f"voting:{pk}:ballot-shape:{created_at.timestamp() if created_at else ''}"
 
 
+def _public_vote_key(pk) -> str:
+    return f"voting:{pk}:public-vote"
+
+
+def public_vote(pk: int) -> VoteStage | None:
+    """The vote a verification or a ballot names (not of a draft campaign; without its stage),
+    kept in the cache like the ballot's shape: every one of those requests reads it, and it was
+    half of their time in the database under load (bench/vote_load.py). A copy a few seconds old
+    cannot let a vote be cast outside its window: the statements that register a voter and
+    claim a ballot check the window themselves (``_open_sql``), and a refusal re-reads it."""
+    key = _public_vote_key(pk)
+    vote = cache.get(key)
+    if vote is None:
+        vote = (
+            VoteStage.objects.exclude(stage__campaign__status=CampaignStatus.DRAFT)
+            .filter(pk=pk)
+            .first()
+        )
+        if vote is None:
+            return None
+        cache.set(key, vote, _setting("VOTING_BALLOT_SHAPE_SECONDS", 10))
+    return vote
+
+
 def forget_ballot_shapes(votes: Iterable[VoteStage]) -> None:
-    cache.delete_many([_shape_key(vote.pk, vote.created_at) for vote in votes])
+    """Forget the cached shapes and copies (``public_vote``) of ``votes``."""
+    keys = []
+    for vote in votes:
+        keys += [_shape_key(vote.pk, vote.created_at), _public_vote_key(vote.pk)]
+    cache.delete_many(keys)
 
 
 def ballot_cast(*, vote: VoteStage, token: str, choices: Mapping, now=None) -> Ballot:
@@ -521,6 +564,7 @@ def ballot_cast(*, vote: VoteStage, token: str, choices: Mapping, now=None) -> B
         ballot = cast(vote, token_hash, now, chosen, entries)
         if ballot is not None:
             return ballot
+        _check_open_now(vote, now)
     _refuse_token(vote, token, token_hash, now)
     # the token was fine a moment ago: another request with it has just voted
     raise ValidationError(
@@ -607,6 +651,7 @@ def _claim_sql() -> str:
     return (
         f"UPDATE {voter} SET voted = %s, token_hash = '', token_expires_at = NULL"
         " WHERE vote_id = %s AND token_hash = %s AND NOT voted AND token_expires_at > %s"
+        f" AND {_open_sql()}"
         f" AND (method <> %s OR EXISTS (SELECT 1 FROM {code} spent_code"
         f" WHERE spent_code.vote_id = {voter}.vote_id"
         f" AND spent_code.code_hash = {voter}.identity_hash AND NOT spent_code.used))"
@@ -620,9 +665,24 @@ def _claim_params(vote: VoteStage, token_hash: str, now) -> list:
         vote.pk,
         token_hash,
         connection.ops.adapt_datetimefield_value(now),
+        *_open_params(vote, now),
         VerificationMethod.CODE,
         _setting("VOTING_BALLOT_ADDRESS_THRESHOLD", 5) - 1,
     ]
+
+
+def _open_sql() -> str:
+    """The vote is open at the moment given (``_open_params``), as stored: a condition of the
+    statements that register a voter and claim a ballot."""
+    return (
+        f"EXISTS (SELECT 1 FROM {_table(VoteStage)} open_vote WHERE open_vote.id = %s"
+        " AND open_vote.opens_at <= %s AND open_vote.closes_at > %s)"
+    )
+
+
+def _open_params(vote: VoteStage, now) -> list:
+    moment = connection.ops.adapt_datetimefield_value(now)
+    return [vote.pk, moment, moment]
 
 
 def _claim(vote: VoteStage, token_hash: str, now) -> tuple | None:

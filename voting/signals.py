@@ -1,11 +1,13 @@
-"""The cached shape of a vote's ballot (``services.ballot_shape``) forgotten as soon as what it
-is made of changes in this process: the entries, the shortlist (a cut), the categories, the
-stages, the vote and its rules. Other processes see the change when their copy expires."""
+"""The cached shape of a vote's ballot (``services.ballot_shape``) and the cached vote
+(``services.public_vote``) forgotten as soon as what they are made of changes in this process:
+the entries, the shortlist (a cut), the categories, the stages, the campaign, the vote and its
+rules. Other processes see the change when their copy expires (the vote's window is checked by
+the database whatever the copy says)."""
 
 from django.db.models.signals import post_delete, post_save
 from django.dispatch import receiver
 
-from selection.models import Category, Cut, Entry, Stage
+from selection.models import Campaign, Category, Cut, Entry, Stage
 from voting.models import CategoryRule, VoteStage
 from voting.services import forget_ballot_shapes
 
@@ -17,6 +19,14 @@ from voting.services import forget_ballot_shapes
 def campaign_changed(sender, instance, **kwargs):
     forget_ballot_shapes(
         VoteStage.objects.filter(stage__campaign_id=instance.campaign_id).only("pk", "created_at")
+    )
+
+
+@receiver([post_save, post_delete], sender=Campaign)
+def campaign_saved(sender, instance, **kwargs):
+    # its status: a draft campaign's vote is not public
+    forget_ballot_shapes(
+        VoteStage.objects.filter(stage__campaign_id=instance.pk).only("pk", "created_at")
     )
 
 

@@ -187,15 +187,18 @@ class PublicVoteViewSet(mixins.RetrieveModelMixin, viewsets.GenericViewSet):
         super().initial(request, *args, **kwargs)
 
     def get_object(self, *, with_stage=True):
-        """The vote of the URL; ``with_stage=False`` for verifying and casting, which read the
-        stage only when the ballot's cached shape has expired (one join fewer per request)."""
+        """The vote of the URL; ``with_stage=False`` for verifying and casting: the cached copy
+        (``services.public_vote``; they read the stage only when the ballot's cached shape has
+        expired, and their statements check the vote's window themselves)."""
         value = str(self.kwargs.get("pk", ""))
         if not value.isascii() or not value.isdigit() or len(value) > 18:
             raise NotFound()
-        queryset = self.get_queryset()
         if not with_stage:
-            queryset = queryset.select_related(None)
-        return get_object_or_404(queryset, pk=int(value))
+            vote = services.public_vote(int(value))
+            if vote is None:
+                raise NotFound()
+            return vote
+        return get_object_or_404(self.get_queryset(), pk=int(value))
 
     def retrieve(self, request, *args, **kwargs):
         """The vote and its ballot: the categories with their rules and entries."""
