@@ -22,6 +22,9 @@ TEST_ENVIRONMENT = {
     # the dashboards' own tests read the city's export in the request; tests/jobs/ turn the
     # default (city and province exports as jobs) back on
     "JOB_KPI_EXPORT_LEVELS": "province",
+    # the dashboards computed on every view (tests write and look again at once);
+    # tests/reports/test_dashboard_cache.py turns the production default back on
+    "REPORTS_CACHE_SECONDS": "0",
     # the whole suite comes from one address; tests/security/ sets the production rates
     "API_THROTTLE_ANON": "100000/min",
     "API_THROTTLE_TOKEN_FAILURES": "100000/min",

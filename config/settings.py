@@ -241,6 +241,23 @@ STORAGES = {
 }
 WHITENOISE_USE_FINDERS = not STATIC_MANIFEST  # without collectstatic, straight from the apps
 
+# Caches. "default" is each process's memory (the vote's rate limits and ballot shapes: see
+# docs/voting.md for a shared one). "reports" keeps the KPI dashboards' figures for
+# REPORTS_CACHE_SECONDS (0: computed on every view), in files every worker of the machine shares;
+# a page says when its figures were computed and offers to compute them again (docs/kpis.md).
+REPORTS_CACHE_SECONDS = env_int("REPORTS_CACHE_SECONDS", 300)
+CACHES = {
+    "default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"},
+    "reports": {
+        "BACKEND": "django.core.cache.backends.filebased.FileBasedCache",
+        "LOCATION": os.environ.get(
+            "REPORTS_CACHE_DIR", str(BASE_DIR / "var" / "cache" / "reports")
+        ),
+        "TIMEOUT": REPORTS_CACHE_SECONDS or 1,
+        "OPTIONS": {"MAX_ENTRIES": env_int("REPORTS_CACHE_ENTRIES", 5000)},
+    },
+}
+
 # Long work (large imports and exports, annotated copies, the lifecycle scan from the web) runs
 # as a task: Django's Tasks API (the django-tasks backport) with the database backend, so
 # workers need no other server (`manage.py db_worker`; several machines may share PostgreSQL).
