@@ -56,10 +56,16 @@ WRITES: dict[str, list] = defaultdict(list)
 SESSIONS: dict[str, dict] = {}
 
 
+# The key the database was seeded with (seed_demo under DEMO_MODE uses the development key
+# unless SECRET_KEY is set): the members' ID numbers are sealed with keys derived from it
+# (core.encryption), so the pages that show them need the same one. LOAD_SECRET_KEY overrides.
+SECRET_KEY = os.environ.get("LOAD_SECRET_KEY", "insecure-development-key-do-not-use-in-production")
+
+
 def django_setup(url: str) -> None:
     os.environ.update(
         DATABASE_URL=url,
-        SECRET_KEY="load-test-" + "x" * 50,
+        SECRET_KEY=SECRET_KEY,
         DJANGO_SETTINGS_MODULE="config.settings",
         LOG_LEVEL="ERROR",
     )
@@ -388,7 +394,7 @@ def start_server(url: str, workers: int, port: int):
     env = {
         **os.environ,
         "DATABASE_URL": url,
-        "SECRET_KEY": "load-test-" + "x" * 50,
+        "SECRET_KEY": SECRET_KEY,
         "DEBUG": "false",
         "DEMO_MODE": "false",
         "ALLOWED_HOSTS": "127.0.0.1",

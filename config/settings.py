@@ -98,6 +98,8 @@ MIDDLEWARE = [
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    # Renews the idle timeout once a minute rather than writing the session on every request.
+    "core.sessions.SessionRenewalMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "simple_history.middleware.HistoryRequestMiddleware",
@@ -196,9 +198,11 @@ AXES_IPWARE_PROXY_COUNT = PROXY_COUNT or None
 AXES_IPWARE_META_PRECEDENCE_ORDER = (
     ["HTTP_X_FORWARDED_FOR", "REMOTE_ADDR"] if PROXY_COUNT else ["REMOTE_ADDR"]
 )
-# Sessions end after SESSION_IDLE_MINUTES without a request (every request renews the cookie).
+# Sessions end after SESSION_IDLE_MINUTES without a request: a request renews the session and
+# its cookie when the last renewal is SESSION_RENEW_SECONDS old (core.sessions), not on every
+# request (SESSION_SAVE_EVERY_REQUEST wrote the session for every page).
 SESSION_COOKIE_AGE = env_int("SESSION_IDLE_MINUTES", 30) * 60
-SESSION_SAVE_EVERY_REQUEST = True
+SESSION_RENEW_SECONDS = env_int("SESSION_RENEW_SECONDS", 60)
 # API tokens (django-rest-knox): stored as SHA-512 digests, valid API_TOKEN_DAYS days from
 # issue (``manage.py issue_token``; --rotate replaces, --revoke deletes).
 REST_KNOX = {

@@ -64,7 +64,7 @@ class CoverageOrganisationFilterSet(OrganisationFilterSet):
     annotated by ``selectors.annotate_coverage``) and the guiding tier."""
 
     coverage_mode = django_filters.MultipleChoiceFilter(
-        choices=CoverageMode.choices, label=_("coverage mode")
+        distinct=False, choices=CoverageMode.choices, label=_("coverage mode")
     )
     guiding_division = django_filters.CharFilter(
         field_name="guiding_division_code", label=_("guided by (division code)")

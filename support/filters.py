@@ -44,7 +44,9 @@ def strict(filterset_class):
 
 class PlatformFilterSet(django_filters.FilterSet):
     within, district, street, community = division_filters("division__path")
-    kind = django_filters.MultipleChoiceFilter(choices=PlatformKind.choices, label=_("kind"))
+    kind = django_filters.MultipleChoiceFilter(
+        distinct=False, choices=PlatformKind.choices, label=_("kind")
+    )
     tier = django_filters.ChoiceFilter(
         field_name="division__level",
         choices=[
@@ -101,7 +103,9 @@ class SupportServiceFilterSet(django_filters.FilterSet):
 
 class ProgrammeFilterSet(django_filters.FilterSet):
     within, district, street, community = division_filters("division__path")
-    kind = django_filters.MultipleChoiceFilter(choices=FundingKind.choices, label=_("kind"))
+    kind = django_filters.MultipleChoiceFilter(
+        distinct=False, choices=FundingKind.choices, label=_("kind")
+    )
 
     class Meta:
         model = FundingProgramme
@@ -121,11 +125,16 @@ class RoundFilterSet(django_filters.FilterSet):
 class ProjectFilterSet(django_filters.FilterSet):
     within, district, street, community = division_filters("organisation__community__path")
     kind = django_filters.MultipleChoiceFilter(
-        field_name="round__programme__kind", choices=FundingKind.choices, label=_("kind")
+        distinct=False,
+        field_name="round__programme__kind",
+        choices=FundingKind.choices,
+        label=_("kind"),
     )
     round = IdFilter(field_name="round_id", label=_("round"))
     organisation = IdFilter(field_name="organisation_id", label=_("organisation"))
-    status = django_filters.MultipleChoiceFilter(choices=ProjectStatus.choices, label=_("status"))
+    status = django_filters.MultipleChoiceFilter(
+        distinct=False, choices=ProjectStatus.choices, label=_("status")
+    )
     year = django_filters.NumberFilter(
         field_name="round__year", label=_("year"), min_value=1949, max_value=2100
     )
@@ -148,7 +157,7 @@ class DonationFilterSet(django_filters.FilterSet):
     within, district, street, community = division_filters("fund__division__path")
     fund = IdFilter(field_name="fund_id", label=_("fund"))
     donor_kind = django_filters.MultipleChoiceFilter(
-        choices=DonorKind.choices, label=_("donor kind")
+        distinct=False, choices=DonorKind.choices, label=_("donor kind")
     )
     form = django_filters.ChoiceFilter(choices=DonationForm.choices, label=_("form"))
     received_after = django_filters.DateFilter(

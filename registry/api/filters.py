@@ -108,9 +108,11 @@ class ApplicationAPIFilterSet(StrictQueryMixin, ApplicationFilterSet):
 class MemberFilterSet(StrictQueryMixin, django_filters.FilterSet):
     organisation = IdFilter(field_name="organisation_id", label=_("organisation id"))
     within, district, street, community = division_filters("organisation__community__path")
-    role = django_filters.MultipleChoiceFilter(choices=MemberRole.choices, label=_("role"))
+    role = django_filters.MultipleChoiceFilter(
+        distinct=False, choices=MemberRole.choices, label=_("role")
+    )
     party_status = django_filters.MultipleChoiceFilter(
-        choices=PartyStatus.choices, label=_("party membership")
+        distinct=False, choices=PartyStatus.choices, label=_("party membership")
     )
     is_founder = django_filters.BooleanFilter(label=_("founder"))
     current = django_filters.BooleanFilter(
@@ -141,7 +143,9 @@ class MemberFilterSet(StrictQueryMixin, django_filters.FilterSet):
 class ActivityFilterSet(StrictQueryMixin, django_filters.FilterSet):
     organisation = IdFilter(field_name="organisation_id", label=_("organisation id"))
     within, district, street, community = division_filters("organisation__community__path")
-    series = django_filters.MultipleChoiceFilter(choices=ActivitySeries.choices, label=_("series"))
+    series = django_filters.MultipleChoiceFilter(
+        distinct=False, choices=ActivitySeries.choices, label=_("series")
+    )
     is_major = django_filters.BooleanFilter(label=_("major activity"))
     held_after = django_filters.DateFilter(
         field_name="held_on", lookup_expr="gte", label=_("held on or after")

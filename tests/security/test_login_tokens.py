@@ -9,10 +9,14 @@ from axes.models import AccessAttempt
 from django.contrib.sessions.models import Session
 from django.core.cache import cache
 from django.core.management import call_command
+from django.db import connection
 from django.test import Client
+from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 from knox.models import AuthToken
 from rest_framework.test import APIClient
+
+from core.sessions import RENEWED
 
 LOGIN_PAGES = ["/accounts/login/", "/admin/login/"]
 
@@ -211,3 +215,40 @@ def test_every_page_carries_the_content_security_policy(db, path):
     assert "object-src 'none'" in policy and "frame-ancestors 'none'" in policy
     html = response.content.decode()
     assert "<script>" not in html and " style=" not in html
+
+
+def test_a_session_in_use_is_written_once_a_minute_not_on_every_page(
+    make_user, client_for, settings
+):
+    """core.sessions: the idle timeout is renewed when the last renewal is a minute old; the
+    pages in between write nothing."""
+    assert settings.SESSION_RENEW_SECONDS == 60
+    user = make_user("community_staff", "440310001003", username="busy")
+    client = client_for(user)
+    assert client.get("/organisations/").status_code == 200  # the first page renews it
+    key = client.session.session_key
+    first = Session.objects.get(session_key=key).expire_date
+    with CaptureQueriesContext(connection) as queries:
+        assert client.get("/organisations/").status_code == 200
+    assert not [q for q in queries if "UPDATE" in q["sql"] and "django_session" in q["sql"]]
+    assert Session.objects.get(session_key=key).expire_date == first
+    # a minute on: the next page renews the 30 minutes
+    store = client.session
+    store[RENEWED] = int(timezone.now().timestamp()) - 61
+    store.save()
+    Session.objects.filter(session_key=key).update(
+        expire_date=timezone.now() + datetime.timedelta(minutes=5)
+    )
+    assert client.get("/organisations/").status_code == 200
+    remaining = Session.objects.get(session_key=key).expire_date - timezone.now()
+    assert datetime.timedelta(minutes=29) < remaining <= datetime.timedelta(minutes=30)
+    # a stamp from the future (a clock put back) renews too, rather than never
+    store = client.session
+    store[RENEWED] = int(timezone.now().timestamp()) + 3600
+    store.save()
+    assert client.get("/organisations/").status_code == 200
+    assert 0 <= int(timezone.now().timestamp()) - client.session[RENEWED] < 5
+    # an anonymous visitor gets no session row
+    before = Session.objects.count()
+    assert Client().get("/register/").status_code == 200
+    assert Session.objects.count() == before
