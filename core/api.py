@@ -460,7 +460,10 @@ class ScopedPrimaryKeyRelatedField(ScopedRelatedFieldMixin, serializers.PrimaryK
         return super().to_internal_value(data)
 
 
-class ScopedSlugRelatedField(ScopedRelatedFieldMixin, serializers.SlugRelatedField):
+class SafeSlugRelatedField(serializers.SlugRelatedField):
+    """DRF's, refusing before any query what no row can hold: a value that is not a string, over
+    100 characters, or with a NUL (PostgreSQL refuses the statement: a 500 otherwise)."""
+
     def to_internal_value(self, data):
         if not isinstance(data, str):
             self.fail("invalid")
@@ -469,6 +472,10 @@ class ScopedSlugRelatedField(ScopedRelatedFieldMixin, serializers.SlugRelatedFie
                 "does_not_exist", slug_name=self.slug_field, value=data[:30].replace("\x00", "")
             )
         return super().to_internal_value(data)
+
+
+class ScopedSlugRelatedField(ScopedRelatedFieldMixin, SafeSlugRelatedField):
+    pass
 
 
 #: the ranges PostgreSQL gives integer columns; SQLite stores more, but the API answers the same

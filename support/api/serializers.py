@@ -9,7 +9,12 @@ from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 from rest_framework import serializers
 
-from core.api import ReadModelSerializer, ReasonField, ScopedPrimaryKeyRelatedField
+from core.api import (
+    ReadModelSerializer,
+    ReasonField,
+    SafeSlugRelatedField,
+    ScopedPrimaryKeyRelatedField,
+)
 from core.scoping import CHANGE, VIEW
 from registry.choices import Role
 from registry.models import Activity, Division, Member, Organisation, User
@@ -147,7 +152,7 @@ class PlatformUpdateSerializer(serializers.Serializer):
 
 
 class OperatorAssignSerializer(serializers.Serializer):
-    username = serializers.SlugRelatedField(
+    username = SafeSlugRelatedField(
         slug_field="username",
         queryset=User.objects.filter(role=Role.PLATFORM_OPERATOR, is_active=True),
         help_text=_("The login of an account with the platform-operator role."),

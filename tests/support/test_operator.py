@@ -158,3 +158,21 @@ def test_an_operator_is_bound_through_the_api_and_sees_only_its_platform(
     assert api_for(operator).get("/api/v1/funded-projects/").json()["results"] == []
     maluan = api_for(operator).get(f"/api/v1/support-platforms/{setting['maluan'].pk}/")
     assert maluan.status_code == 404
+
+
+@pytest.mark.parametrize(
+    "username", ["A\x00B", "x" * 101, 17, ["operator-api"], None, "no-such-login"]
+)
+def test_a_login_no_account_can_have_is_refused_with_a_message(
+    setting, platform, street_user, api_for, username
+):
+    """Schemathesis found a NUL in the login a 500 on PostgreSQL (the lookup reached the
+    database): each of these is a 400 naming the field, and nothing is bound."""
+    url = f"/api/v1/support-platforms/{platform.pk}/operator/"
+    response = api_for(street_user).post(
+        url, {"username": username, "reason": "压测"}, format="json"
+    )
+    assert response.status_code == 400, response.content
+    assert "username" in response.json()
+    platform.refresh_from_db()
+    assert platform.operator_id is None
