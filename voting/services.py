@@ -256,8 +256,11 @@ def _check_open_now(vote: VoteStage, now) -> None:
     """``_check_open`` against the vote as stored now, not the copy a request began with (the
     cached ``public_vote``): after a statement that checks the window itself changed nothing,
     so that a vote closed in another process is refused as closed, not as a bad code."""
-    forget_ballot_shapes([vote])
     window = VoteStage.objects.filter(pk=vote.pk).values_list("opens_at", "closes_at").first()
+    if window == (vote.opens_at, vote.closes_at):
+        _check_open(vote, now)  # the copy is right (a moment may have closed it since)
+        return
+    forget_ballot_shapes([vote])
     if window is None:
         _refuse(_("The vote has closed; nothing more is counted."))
     _check_open(VoteStage(opens_at=window[0], closes_at=window[1]), now)
