@@ -248,7 +248,7 @@ WHITENOISE_USE_FINDERS = not STATIC_MANIFEST  # without collectstatic, straight 
 # Caches. "default" is each process's memory (the vote's rate limits and ballot shapes: see
 # docs/voting.md for a shared one). "reports" keeps the KPI dashboards' figures for
 # REPORTS_CACHE_SECONDS (0: computed on every view), in files every worker of the machine shares;
-# a page says when its figures were computed and offers to compute them again (docs/kpis.md).
+# a page says when its figures were computed and offers to compute them again (docs/dashboards.md).
 REPORTS_CACHE_SECONDS = env_int("REPORTS_CACHE_SECONDS", 300)
 CACHES = {
     "default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"},

@@ -16,10 +16,16 @@ from django.db.models import Count, Max, Min, Q
 from django.utils import timezone
 
 from core.scoring import round_half_up
+from selection.choices import CampaignStatus
 from selection.models import Category, Entry
 from voting.models import Ballot, BallotChoice, Exclusion, Voter, VoteStage
 
 HUNDRED = Decimal(100)
+
+
+def public_votes():
+    """The votes the public may see and cast: every vote but a draft campaign's."""
+    return VoteStage.objects.exclude(stage__campaign__status=CampaignStatus.DRAFT)
 
 
 def share(votes: int, total: int) -> Decimal:

@@ -20,9 +20,9 @@ from django.utils.translation import gettext as _
 
 from core.history import required_reason, stamp
 from registry.models import User
-from selection.choices import CampaignStatus, EntryStatus, StageKind
+from selection.choices import EntryStatus, StageKind
 from selection.models import Entry, Stage
-from voting import hashing
+from voting import hashing, selectors
 from voting.choices import ResultsVisibility, VerificationMethod, VoterRule
 from voting.models import (
     Ballot,
@@ -260,7 +260,7 @@ def _check_open_now(vote: VoteStage, now) -> None:
     if window == (vote.opens_at, vote.closes_at):
         _check_open(vote, now)  # the copy is right (a moment may have closed it since)
         return
-    forget_ballot_shapes([vote])
+    forget_cached_votes([vote])
     if window is None:
         _refuse(_("The vote has closed; nothing more is counted."))
     _check_open(VoteStage(opens_at=window[0], closes_at=window[1]), now)
@@ -530,18 +530,14 @@ def public_vote(pk: int) -> VoteStage | None:
     key = _public_vote_key(pk)
     vote = cache.get(key)
     if vote is None:
-        vote = (
-            VoteStage.objects.exclude(stage__campaign__status=CampaignStatus.DRAFT)
-            .filter(pk=pk)
-            .first()
-        )
+        vote = selectors.public_votes().filter(pk=pk).first()
         if vote is None:
             return None
         cache.set(key, vote, _setting("VOTING_BALLOT_SHAPE_SECONDS", 10))
     return vote
 
 
-def forget_ballot_shapes(votes: Iterable[VoteStage]) -> None:
+def forget_cached_votes(votes: Iterable[VoteStage]) -> None:
     """Forget the cached shapes and copies (``public_vote``) of ``votes``."""
     keys = []
     for vote in votes:

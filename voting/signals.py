@@ -9,32 +9,26 @@ from django.dispatch import receiver
 
 from selection.models import Campaign, Category, Cut, Entry, Stage
 from voting.models import CategoryRule, VoteStage
-from voting.services import forget_ballot_shapes
+from voting.services import forget_cached_votes
 
 
 @receiver([post_save, post_delete], sender=Entry)
 @receiver([post_save, post_delete], sender=Cut)
 @receiver([post_save, post_delete], sender=Category)
 @receiver([post_save, post_delete], sender=Stage)
+@receiver([post_save, post_delete], sender=Campaign)  # its status: a draft's vote is not public
 def campaign_changed(sender, instance, **kwargs):
-    forget_ballot_shapes(
-        VoteStage.objects.filter(stage__campaign_id=instance.campaign_id).only("pk", "created_at")
-    )
-
-
-@receiver([post_save, post_delete], sender=Campaign)
-def campaign_saved(sender, instance, **kwargs):
-    # its status: a draft campaign's vote is not public
-    forget_ballot_shapes(
-        VoteStage.objects.filter(stage__campaign_id=instance.pk).only("pk", "created_at")
+    campaign_id = instance.pk if sender is Campaign else instance.campaign_id
+    forget_cached_votes(
+        VoteStage.objects.filter(stage__campaign_id=campaign_id).only("pk", "created_at")
     )
 
 
 @receiver([post_save, post_delete], sender=VoteStage)
 def vote_changed(sender, instance, **kwargs):
-    forget_ballot_shapes([instance])
+    forget_cached_votes([instance])
 
 
 @receiver([post_save, post_delete], sender=CategoryRule)
 def rule_changed(sender, instance, **kwargs):
-    forget_ballot_shapes(VoteStage.objects.filter(pk=instance.vote_id).only("pk", "created_at"))
+    forget_cached_votes(VoteStage.objects.filter(pk=instance.vote_id).only("pk", "created_at"))

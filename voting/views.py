@@ -9,7 +9,6 @@ from django.http import Http404, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.views import View
 
-from selection.choices import CampaignStatus
 from voting import charts, exports, selectors, services
 from voting.models import VoteStage
 
@@ -17,9 +16,7 @@ SESSION_KEY = "voting-token-%s"
 
 
 def _public_votes():
-    return VoteStage.objects.exclude(stage__campaign__status=CampaignStatus.DRAFT).select_related(
-        "stage__campaign"
-    )
+    return selectors.public_votes().select_related("stage__campaign")
 
 
 def _vote(pk) -> VoteStage:

@@ -24,7 +24,6 @@ from core.api import (
     ServiceUpdateMixin,
     api_language,
 )
-from selection.choices import CampaignStatus
 from voting import exports, selectors, services
 from voting.api import serializers as s
 from voting.models import Exclusion, VoteStage
@@ -175,9 +174,7 @@ class PublicVoteViewSet(mixins.RetrieveModelMixin, viewsets.GenericViewSet):
     parser_classes = [JSONParser]
     schema = PublicSchema()
     # the stage comes with the vote: the ballot reads its campaign and position
-    queryset = VoteStage.objects.exclude(
-        stage__campaign__status=CampaignStatus.DRAFT
-    ).select_related("stage")
+    queryset = selectors.public_votes().select_related("stage")
     serializer_class = s.PublicVoteSerializer
 
     def initial(self, request, *args, **kwargs):
